@@ -1,0 +1,16 @@
+/**
+ * Every side effect the workflows take. Workflows import this module by type only:
+ * `proxyActivities<Activities>()`.
+ */
+import type { ActivityDeps } from './deps';
+import { diagnosticActivities } from './diagnostics';
+
+export type { ActivityDeps } from './deps';
+
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...diagnosticActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,38 @@
+/** The one mail transport factory (nodemailer over SMTP). */
+import nodemailer from 'nodemailer';
+
+export interface OutgoingMail {
+  to: string[];
+  subject: string;
+  text: string;
+  /** A stable Message-ID, so a receiver can tell a retried delivery of the same message. */
+  messageId?: string;
+  headers?: Record<string, string>;
+}
+
+export interface Mailer {
+  send(mail: OutgoingMail): Promise<{ messageId: string }>;
+  verify(): Promise<void>;
+  close(): void;
+}
+
+export function createMailer(opts: { smtpUrl: string; from: string }): Mailer {
+  const transport = nodemailer.createTransport(opts.smtpUrl);
+  return {
+    async send(mail) {
+      const info = await transport.sendMail({
+        from: opts.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        messageId: mail.messageId,
+        headers: mail.headers,
+      });
+      return { messageId: String(info.messageId) };
+    },
+    async verify() {
+      await transport.verify();
+    },
+    close: () => transport.close(),
+  };
+}

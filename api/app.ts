@@ -1,0 +1,108 @@
+/**
+ * `createApp(deps)`: the Express 5 application. Order: request ID and log → metrics → rate limit →
+ * JSON body (size-limited) → bearer auth → CASL ability → routers → 404 → one error mapper.
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import express, { type Express, type RequestHandler } from 'express';
+import rateLimit, { ipKeyGenerator } from 'express-rate-limit';
+import swaggerUi from 'swagger-ui-express';
+import { OpenApiGeneratorV31 } from '@asteasolutions/zod-to-openapi';
+import type { Client } from '@temporalio/client';
+import type { Logger } from 'pino';
+import type { Db } from '../db/knex';
+import { defineAbilityFor } from './ability';
+import type { Authenticator } from './auth';
+import { errorMapper, sendProblem, UnauthorizedError } from './errors';
+import { createMetrics } from './metrics';
+import { Api } from './route';
+import { healthRouter } from './routes/health';
+
+export interface AppDeps {
+  db: Db;
+  temporal: Client;
+  taskQueue: string;
+  auth: Authenticator;
+  logger: Logger;
+  bodyLimit?: string;
+  rateLimitPerMinute?: number;
+  publicUrl?: string;
+}
+
+export interface App {
+  app: Express;
+  openapi: () => object;
+}
+
+function requestContext(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const incoming = req.get('x-request-id');
+    req.id = incoming && /^[\w.\-:]{1,100}$/.test(incoming) ? incoming : randomUUID();
+    res.setHeader('X-Request-Id', req.id);
+    req.log = logger.child({ requestId: req.id });
+    const started = performance.now();
+    res.on('finish', () => {
+      req.log.info({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(performance.now() - started), user: req.user?.sub }, 'request');
+    });
+    next();
+  };
+}
+
+function authenticate(auth: Authenticator): RequestHandler {
+  return async (req, _res, next) => {
+    const header = req.get('authorization');
+    if (header) {
+      const m = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!m?.[1]) throw new UnauthorizedError('Use "Authorization: Bearer <token>".');
+      req.user = await auth.verify(m[1]);
+    }
+    req.ability = defineAbilityFor(req.user);
+    next();
+  };
+}
+
+export function createApp(deps: AppDeps): App {
+  const app = express();
+  const api = new Api();
+  const metrics = createMetrics();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+  app.use(requestContext(deps.logger));
+  app.use(metrics.middleware);
+  app.use(
+    rateLimit({
+      windowMs: 60_000,
+      limit: deps.rateLimitPerMinute ?? 600,
+      standardHeaders: 'draft-8',
+      legacyHeaders: false,
+      // Per token when authenticated (hashed: the key is kept in memory), per IP (IPv6 /56) otherwise.
+      keyGenerator: (req) => {
+        const authz = req.get('authorization');
+        return authz ? `t:${createHash('sha256').update(authz).digest('base64url')}` : `i:${ipKeyGenerator(req.ip ?? '0.0.0.0')}`;
+      },
+      handler: (req, res) => sendProblem(req, res, 429, 'Too many requests', 'Slow down: the rate limit for this client was reached.'),
+    }),
+  );
+  app.use(express.json({ limit: deps.bodyLimit ?? '256kb' }));
+  app.use(authenticate(deps.auth));
+
+  app.use(healthRouter(api, deps));
+
+  let document: object | undefined;
+  const openapi = () =>
+    (document ??= new OpenApiGeneratorV31(api.registry.definitions).generateDocument({
+      openapi: '3.1.0',
+      info: { title: 'motcua API', version: '0.1.0', description: 'One-stop case management for the National Public Service Portal.' },
+      servers: [{ url: deps.publicUrl ?? '/' }],
+    }));
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openapi());
+  });
+  app.use('/docs', swaggerUi.serve, swaggerUi.setup(undefined, { swaggerOptions: { url: '/openapi.json' } }));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  app.use((req, res) => sendProblem(req, res, 404, 'Not found', `No route for ${req.method} ${req.path}.`));
+  app.use(errorMapper);
+  return { app, openapi };
+}

@@ -1,0 +1,112 @@
+/**
+ * Typed HTTP errors and the one error mapper: every failure leaves as an RFC 9457
+ * `application/problem+json` document. Only 5xx are logged as errors (they are bugs).
+ */
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import { ForbiddenError as CaslForbiddenError } from '@casl/ability';
+
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    detail?: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail ?? title);
+  }
+}
+
+export class InputError extends HttpError {
+  constructor(detail: string, readonly errors: FieldError[] = []) {
+    super(400, 'Invalid request', detail, { errors });
+  }
+}
+export class UnauthorizedError extends HttpError {
+  constructor(detail = 'A valid bearer token is required.') {
+    super(401, 'Unauthorized', detail);
+  }
+}
+export class NotAllowedError extends HttpError {
+  constructor(detail = 'You are not allowed to do this.') {
+    super(403, 'Forbidden', detail);
+  }
+}
+export class NotFoundError extends HttpError {
+  constructor(detail = 'Not found.') {
+    super(404, 'Not found', detail);
+  }
+}
+export class ConflictError extends HttpError {
+  constructor(detail: string, extra: Record<string, unknown> = {}) {
+    super(409, 'Conflict', detail, extra);
+  }
+}
+export class UnavailableError extends HttpError {
+  constructor(detail: string) {
+    super(503, 'Service unavailable', detail);
+  }
+}
+
+const PROBLEM_BASE = 'https://motcua.gov.vn/problems/';
+
+export function sendProblem(req: Request, res: Response, status: number, title: string, detail: string, extra: Record<string, unknown> = {}): void {
+  res
+    .status(status)
+    .type('application/problem+json')
+    .json({
+      type: `${PROBLEM_BASE}${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`,
+      title,
+      status,
+      detail,
+      instance: req.originalUrl,
+      requestId: req.id,
+      ...extra,
+    });
+}
+
+/** Errors thrown by Express's own body parser carry `status` and `type`. */
+function bodyParserError(err: unknown): { status: number; title: string; detail: string } | undefined {
+  if (typeof err !== 'object' || err === null || !('type' in err)) return undefined;
+  const e = err as { type: string; status?: number; message: string };
+  switch (e.type) {
+    case 'entity.too.large':
+      return { status: 413, title: 'Payload too large', detail: 'The request body is larger than the server accepts.' };
+    case 'entity.parse.failed':
+      return { status: 400, title: 'Invalid request', detail: 'The request body is not valid JSON.' };
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return { status: 415, title: 'Unsupported media type', detail: e.message };
+    default:
+      return e.status && e.status >= 400 && e.status < 500 ? { status: e.status, title: 'Invalid request', detail: e.message } : undefined;
+  }
+}
+
+/** Maps Temporal/pg connectivity failures to 503: the dependency is down, not our logic. */
+function isUnavailable(err: unknown): boolean {
+  const text = `${(err as { name?: string })?.name ?? ''} ${(err as { code?: string })?.code ?? ''} ${(err as Error)?.message ?? ''}`;
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|ServiceError|UNAVAILABLE|Knex: Timeout acquiring|connect ECONN|57P01|57P03|08006|08001/i.test(text);
+}
+
+export const errorMapper: ErrorRequestHandler = (err: unknown, req, res, _next) => {
+  if (res.headersSent) return;
+  if (err instanceof HttpError) {
+    return sendProblem(req, res, err.status, err.title, err.message, err.extra);
+  }
+  if (err instanceof CaslForbiddenError) {
+    return sendProblem(req, res, 403, 'Forbidden', err.message);
+  }
+  const parsed = bodyParserError(err);
+  if (parsed) return sendProblem(req, res, parsed.status, parsed.title, parsed.detail);
+  if (isUnavailable(err)) {
+    req.log?.warn({ err }, 'dependency unavailable');
+    res.setHeader('Retry-After', '5');
+    return sendProblem(req, res, 503, 'Service unavailable', 'A backing service is unavailable; try again shortly.');
+  }
+  req.log?.error({ err }, 'unhandled error');
+  sendProblem(req, res, 500, 'Internal server error', 'An unexpected error occurred. It has been logged.');
+};

@@ -1,0 +1,15 @@
+import type { Logger } from 'pino';
+import type { Actor } from '../domain/roles';
+import type { AppAbility } from './ability';
+
+declare global {
+  namespace Express {
+    interface Request {
+      id: string;
+      log: Logger;
+      user?: Actor;
+      ability: AppAbility;
+    }
+  }
+}
+export {};

@@ -1,0 +1,56 @@
+/**
+ * `motcua start`: everything for local use — Temporal dev server (SQLite under .data/, UI on
+ * :8233), embedded PostgreSQL, SMTP sink, migrations, demo data, worker and API. Prints URLs and
+ * one demo token per role; Ctrl-C shuts everything down cleanly.
+ */
+import type { Config } from '../infra/config';
+import { startLocalInfra } from '../infra/local';
+import { createRuntime } from '../infra/runtime';
+import { mintToken } from '../api/auth';
+import { DEMO_USERS, seedDemoData } from '../db/seed';
+
+export async function start(config: Config, out: (line: string) => void): Promise<void> {
+  const t0 = Date.now();
+  out('motcua: starting local services…');
+  const infra = await startLocalInfra(config, { log: out, persistentTemporal: true, uiPort: config.temporal.uiPort });
+  let runtime: Awaited<ReturnType<typeof createRuntime>> | undefined;
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    out(`\nmotcua: ${signal} received, shutting down…`);
+    await runtime?.stop().catch((err: unknown) => out(`runtime stop: ${String(err)}`));
+    await infra.stop();
+    out('motcua: stopped.');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  try {
+    runtime = await createRuntime(config, infra, { api: true, worker: true });
+    const seeded = await seedDemoData(runtime.db);
+    const tokens: string[] = [];
+    for (const u of DEMO_USERS) {
+      const token = await mintToken(config.jwt.secret!, { sub: u.sub, role: u.role, agencyId: 'agencyId' in u ? u.agencyId : undefined, name: u.name });
+      tokens.push(`  ${u.role.padEnd(11)} ${token}`);
+    }
+    out('');
+    out(`motcua is up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${seeded.agencies} demo agencies).`);
+    out(`  API          ${runtime.apiUrl}`);
+    out(`  API docs     ${runtime.apiUrl}/docs   (OpenAPI: ${runtime.apiUrl}/openapi.json)`);
+    out(`  Readiness    ${runtime.apiUrl}/ready   Metrics: ${runtime.apiUrl}/metrics`);
+    if (infra.temporalUiUrl) out(`  Temporal UI  ${infra.temporalUiUrl}   (gRPC ${infra.temporalAddress})`);
+    else out(`  Temporal     ${infra.temporalAddress}`);
+    out(`  PostgreSQL   ${infra.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
+    out(`  SMTP         ${infra.smtpUrl}${infra.mailDir ? `   (received mail: ${infra.mailDir})` : ''}`);
+    out('');
+    out('Demo tokens (Authorization: Bearer <token>), valid 12 h:');
+    for (const line of tokens) out(line);
+    out('');
+    out('Check everything with: npx motcua doctor      Stop with Ctrl-C.');
+  } catch (err) {
+    await runtime?.stop().catch(() => undefined);
+    await infra.stop();
+    throw err;
+  }
+}

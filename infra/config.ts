@@ -1,0 +1,119 @@
+/**
+ * Configuration, parsed once from the environment with zod; the process fails fast with a clear
+ * message on a bad value. Every variable is listed in the README.
+ */
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const DEV_JWT_SECRET = 'motcua-development-secret-do-not-use-in-production';
+
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    MOTCUA_HOME: z.string().optional(),
+    DATA_DIR: z.string().optional(),
+    HOST: z.string().default('127.0.0.1'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PUBLIC_URL: z.string().url().optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    TEMPORAL_ADDRESS: z.string().optional(),
+    TEMPORAL_NAMESPACE: z.string().default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().default('motcua'),
+    TEMPORAL_PORT: z.coerce.number().int().default(7233),
+    TEMPORAL_UI_PORT: z.coerce.number().int().default(8233),
+    DATABASE_URL: z.string().optional(),
+    PG_PORT: z.coerce.number().int().default(5433),
+    SMTP_URL: z.string().optional(),
+    SMTP_SINK_PORT: z.coerce.number().int().default(2525),
+    MAIL_FROM: z.string().default('"Hệ thống một cửa (motcua)" <no-reply@motcua.local>'),
+    JWT_SECRET: z.string().min(32).optional(),
+    JWT_ISSUER: z.string().optional(),
+    JWT_AUDIENCE: z.string().optional(),
+    JWT_JWKS_URL: z.string().url().optional(),
+    RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    BODY_LIMIT: z.string().default('256kb'),
+    MIGRATE_ON_START: bool.default(true),
+  })
+  .superRefine((env, ctx) => {
+    if (env.NODE_ENV === 'production') {
+      if (!env.JWT_JWKS_URL && !env.JWT_SECRET) {
+        ctx.addIssue({ code: 'custom', path: ['JWT_JWKS_URL'], message: 'production needs JWT_JWKS_URL (or JWT_SECRET)' });
+      }
+      for (const key of ['DATABASE_URL', 'SMTP_URL', 'TEMPORAL_ADDRESS'] as const) {
+        if (!env[key]) ctx.addIssue({ code: 'custom', path: [key], message: `production needs ${key}` });
+      }
+    }
+  });
+
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  home: string;
+  dataDir: string;
+  host: string;
+  port: number;
+  publicUrl: string;
+  logLevel: string;
+  temporal: { address?: string; namespace: string; taskQueue: string; port: number; uiPort: number };
+  databaseUrl?: string;
+  pgPort: number;
+  smtpUrl?: string;
+  smtpSinkPort: number;
+  mailFrom: string;
+  jwt: { secret?: string; issuer?: string; audience?: string; jwksUrl?: string };
+  rateLimitPerMinute: number;
+  bodyLimit: string;
+  migrateOnStart: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** The project's root folder (where package.json is), whether running from source or dist/. */
+export function projectHome(): string {
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++) {
+    const parent = path.dirname(dir);
+    if (path.basename(dir) === 'infra') return path.basename(parent) === 'dist' ? path.dirname(parent) : parent;
+    dir = parent;
+  }
+  return process.cwd();
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  const home = e.MOTCUA_HOME ?? projectHome();
+  const jwtSecret = e.JWT_SECRET ?? (e.JWT_JWKS_URL ? undefined : DEV_JWT_SECRET);
+  return {
+    env: e.NODE_ENV,
+    home,
+    dataDir: path.resolve(home, e.DATA_DIR ?? '.data'),
+    host: e.HOST,
+    port: e.PORT,
+    publicUrl: e.PUBLIC_URL ?? `http://localhost:${e.PORT}`,
+    logLevel: e.LOG_LEVEL,
+    temporal: {
+      address: e.TEMPORAL_ADDRESS,
+      namespace: e.TEMPORAL_NAMESPACE,
+      taskQueue: e.TEMPORAL_TASK_QUEUE,
+      port: e.TEMPORAL_PORT,
+      uiPort: e.TEMPORAL_UI_PORT,
+    },
+    databaseUrl: e.DATABASE_URL,
+    pgPort: e.PG_PORT,
+    smtpUrl: e.SMTP_URL,
+    smtpSinkPort: e.SMTP_SINK_PORT,
+    mailFrom: e.MAIL_FROM,
+    jwt: { secret: jwtSecret, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, jwksUrl: e.JWT_JWKS_URL },
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    bodyLimit: e.BODY_LIMIT,
+    migrateOnStart: e.MIGRATE_ON_START,
+  };
+}

@@ -1,0 +1,100 @@
+/**
+ * Local infrastructure for development and tests: whatever the configuration does not point at
+ * an existing service is started here — Temporal dev server, embedded PostgreSQL, SMTP sink.
+ */
+import path from 'node:path';
+import type { Config } from './config';
+import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './postgres';
+import { startSmtpSink, type RunningSmtpSink } from './smtp-sink';
+import { startTemporalDevServer, type RunningTemporal } from './temporal-server';
+import { ensureTemporalCli } from './tools';
+
+export interface Endpoints {
+  temporalAddress: string;
+  temporalUiUrl?: string;
+  databaseUrl: string;
+  smtpUrl: string;
+  /** Where the local SMTP sink writes what it receives (absent with an external SMTP_URL). */
+  mailDir?: string;
+}
+
+export interface LocalInfra extends Endpoints {
+  stop(): Promise<void>;
+}
+
+export const LOCAL_PG_PASSWORD_URL = (port: number) => `postgres://postgres:motcua-dev@127.0.0.1:${port}/motcua`;
+
+/** Where `motcua api|worker|doctor` find the services when nothing is configured: those `motcua start` runs. */
+export function defaultEndpoints(config: Config): Endpoints {
+  return {
+    temporalAddress: config.temporal.address ?? `127.0.0.1:${config.temporal.port}`,
+    databaseUrl: config.databaseUrl ?? LOCAL_PG_PASSWORD_URL(config.pgPort),
+    smtpUrl: config.smtpUrl ?? `smtp://127.0.0.1:${config.smtpSinkPort}`,
+    mailDir: config.smtpUrl ? undefined : path.join(config.dataDir, 'mail'),
+  };
+}
+
+export async function startLocalInfra(
+  config: Config,
+  opts: {
+    log: (line: string) => void;
+    /** Persist Temporal state in .data/temporal.db (development) or keep it in memory (tests). */
+    persistentTemporal: boolean;
+    pgDir?: string;
+    pgPort?: number;
+    temporalPort?: number;
+    uiPort?: number;
+    smtpPort?: number;
+    mailDir?: string;
+    database?: string;
+  },
+): Promise<LocalInfra> {
+  const stops: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch(() => undefined);
+  };
+  try {
+    let temporal: RunningTemporal | undefined;
+    const temporalStart = config.temporal.address
+      ? Promise.resolve(undefined)
+      : ensureTemporalCli(config.home, opts.log).then((binary) =>
+          startTemporalDevServer({
+            binary,
+            port: opts.temporalPort ?? config.temporal.port,
+            uiPort: opts.uiPort,
+            dbFile: opts.persistentTemporal ? path.join(config.dataDir, 'temporal.db') : undefined,
+            namespace: config.temporal.namespace,
+          }),
+        );
+    let pg: RunningPostgres | undefined;
+    const pgStart = config.databaseUrl
+      ? Promise.resolve(undefined)
+      : startEmbeddedPostgres({ dir: opts.pgDir ?? path.join(config.dataDir, 'pg'), port: opts.pgPort ?? config.pgPort, persistent: true, log: opts.log });
+    let smtp: RunningSmtpSink | undefined;
+    const smtpStart = config.smtpUrl
+      ? Promise.resolve(undefined)
+      : startSmtpSink({ port: opts.smtpPort ?? config.smtpSinkPort, dir: opts.mailDir ?? path.join(config.dataDir, 'mail') });
+
+    const results = await Promise.allSettled([temporalStart, pgStart, smtpStart]);
+    const [t, p, s] = results;
+    if (t.status === 'fulfilled' && t.value) stops.push((temporal = t.value).stop);
+    if (p.status === 'fulfilled' && p.value) stops.push((pg = p.value).stop);
+    if (s.status === 'fulfilled' && s.value) stops.push((smtp = s.value).stop);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+
+    const serverUrl = config.databaseUrl ?? pg!.url;
+    const databaseUrl = await ensureDatabase(serverUrl, opts.database ?? (config.databaseUrl ? new URL(config.databaseUrl).pathname.slice(1) || 'motcua' : 'motcua'));
+    return {
+      temporalAddress: config.temporal.address ?? temporal!.address,
+      temporalUiUrl: temporal?.uiUrl,
+      databaseUrl,
+      smtpUrl: config.smtpUrl ?? smtp!.url,
+      mailDir: smtp?.dir,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}

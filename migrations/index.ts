@@ -1,0 +1,20 @@
+/**
+ * Migrations are imported statically (not found by scanning a folder), so the same list runs
+ * from source under jest, from dist/ in production, and in a bundle.
+ */
+import type { Knex } from 'knex';
+import * as m001 from './20261123_001_foundation';
+
+const migrations: Record<string, Knex.Migration> = {
+  '20261123_001_foundation': m001,
+};
+
+export const migrationSource: Knex.MigrationSource<string> = {
+  getMigrations: () => Promise.resolve(Object.keys(migrations).sort()),
+  getMigrationName: (name) => name,
+  getMigration: (name) => {
+    const m = migrations[name];
+    if (!m) throw new Error(`unknown migration ${name}`);
+    return Promise.resolve(m);
+  },
+};

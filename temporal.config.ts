@@ -1,0 +1,40 @@
+/**
+ * Temporal settings shared by the API (client), the worker and the workflows: task queue,
+ * custom search attributes, activity timeouts and retry policies. Workflows import this file, so
+ * it holds plain data only (no Node built-ins, no I/O).
+ */
+import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
+
+export const TASK_QUEUE_DEFAULT = 'motcua';
+
+/** Custom search attributes, registered on the dev server at start-up (and by operators in production). */
+export const SEARCH_ATTRIBUTES = {
+  MotcuaCaseType: 'Keyword',
+  MotcuaAgency: 'Keyword',
+  MotcuaStatus: 'Keyword',
+} as const;
+
+/** Database and HTTP side effects: retried with back-off for as long as it takes (they are idempotent). */
+export const RETRY_IO: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  nonRetryableErrorTypes: ['ValidationError'],
+};
+
+/** Anything a person receives (e-mail): idempotent on our side, and retries capped. */
+export const RETRY_NOTIFY: RetryPolicy = {
+  initialInterval: '5 seconds',
+  backoffCoefficient: 2,
+  maximumInterval: '10 minutes',
+  maximumAttempts: 10,
+};
+
+export const ACTIVITY_IO: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: RETRY_IO };
+export const ACTIVITY_NOTIFY: ActivityOptions = { startToCloseTimeout: '1 minute', retry: RETRY_NOTIFY };
+
+/** Diagnostics (`motcua doctor`) must answer quickly, so it fails after a few attempts. */
+export const ACTIVITY_DIAGNOSTIC: ActivityOptions = {
+  startToCloseTimeout: '10 seconds',
+  retry: { initialInterval: '200 milliseconds', maximumAttempts: 3 },
+};

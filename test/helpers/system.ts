@@ -1,0 +1,77 @@
+/** Helpers for system tests: the real services started by test/system-setup.ts. */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { createActivities } from '../../activities';
+import { createMailer, type Mailer } from '../../activities/mailer';
+import { createDb, type Db } from '../../db/knex';
+import { readMailbox, type ReceivedMail } from '../../infra/smtp-sink';
+import { installSdkLogger, workflowsPath } from '../../worker/worker';
+
+installSdkLogger();
+
+function env(name: string): string {
+  const v = process.env[name];
+  if (!v) throw new Error(`${name} is not set: run system tests through jest (test/system-setup.ts)`);
+  return v;
+}
+
+export const system = {
+  temporalAddress: () => env('MOTCUA_TEST_TEMPORAL_ADDRESS'),
+  databaseUrl: () => env('MOTCUA_TEST_DATABASE_URL'),
+  smtpUrl: () => env('MOTCUA_TEST_SMTP_URL'),
+  mailDir: () => env('MOTCUA_TEST_MAIL_DIR'),
+  testServerPath: () => env('MOTCUA_TEST_SERVER'),
+};
+
+export function uniqueId(prefix: string): string {
+  return `${prefix}-${randomUUID().slice(0, 8)}`;
+}
+
+export interface SystemContext {
+  db: Db;
+  mailer: Mailer;
+  connection: Connection;
+  client: Client;
+  nativeConnection: NativeConnection;
+  taskQueue: string;
+  createWorker(options?: Partial<WorkerOptions>): Promise<Worker>;
+  close(): Promise<void>;
+}
+
+/** A database pool, a client and a worker factory on a task queue of this test file's own. */
+export async function systemContext(): Promise<SystemContext> {
+  const db = createDb(system.databaseUrl(), { poolMax: 5 });
+  const mailer = createMailer({ smtpUrl: system.smtpUrl(), from: 'motcua test <test@motcua.local>' });
+  const connection = await Connection.connect({ address: system.temporalAddress() });
+  const nativeConnection = await NativeConnection.connect({ address: system.temporalAddress() });
+  const client = new Client({ connection });
+  const taskQueue = uniqueId('test');
+  return {
+    db,
+    mailer,
+    connection,
+    client,
+    nativeConnection,
+    taskQueue,
+    createWorker: (options) =>
+      Worker.create({
+        connection: nativeConnection,
+        taskQueue,
+        workflowsPath: workflowsPath(),
+        activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000' }),
+        ...options,
+      }),
+    async close() {
+      await connection.close();
+      await nativeConnection.close();
+      mailer.close();
+      await db.destroy();
+    },
+  };
+}
+
+/** Messages received by the SMTP sink that match `filter`. */
+export async function mailMatching(filter: (m: ReceivedMail) => boolean): Promise<ReceivedMail[]> {
+  return (await readMailbox(system.mailDir())).filter(filter);
+}
