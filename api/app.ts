@@ -16,6 +16,9 @@ import { errorMapper, sendProblem, UnauthorizedError } from './errors';
 import { createMetrics } from './metrics';
 import { Api } from './route';
 import { healthRouter } from './routes/health';
+import { legalTimeRouter } from './routes/legal-time';
+import { legalTimeService } from './services/legal-time';
+import { legalTimeStore } from '../db/legal-time-store';
 
 export interface AppDeps {
   db: Db;
@@ -86,6 +89,7 @@ export function createApp(deps: AppDeps): App {
   app.use(authenticate(deps.auth));
 
   app.use(healthRouter(api, deps));
+  app.use(legalTimeRouter(api, { legalTime: legalTimeService(legalTimeStore(deps.db)) }));
 
   let document: object | undefined;
   const openapi = () =>

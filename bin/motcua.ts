@@ -11,6 +11,8 @@ import { mintToken } from '../api/auth';
 import { isRole, ROLES } from '../domain/roles';
 import { printDoctor, runDoctor } from '../cli/doctor';
 import { start } from '../cli/start';
+import { builtInCalendar, MAX_YEAR, MIN_YEAR } from '../domain/calendar';
+import { deadlineAnswer } from '../api/routes/legal-time';
 
 const USAGE = `Usage: motcua <command> [options]
 
@@ -23,6 +25,9 @@ const USAGE = `Usage: motcua <command> [options]
   token --role R [--agency A] [--sub S]
                                 A development token (HS256, JWT_SECRET)
   doctor                        Diagnostics: Temporal → activity → PostgreSQL → SMTP → timer
+  deadline --from <ISO instant> --working-days <N> [--cutoff HH:MM]
+                                The due date of N working days (JSON), on the built-in calendar
+  calendar --year <Y>           Days off and worked Saturdays of a year with their sources (JSON)
   help                          This text
 
 Configuration comes from environment variables; see README.md.`;
@@ -47,6 +52,7 @@ async function main(argv: string[]): Promise<number> {
     out(USAGE);
     return command ? 0 : 2;
   }
+  if (command === 'deadline' || command === 'calendar') return legalTimeCommand(command, rest);
   const config: Config = loadConfig();
   switch (command) {
     case 'start':
@@ -92,12 +98,41 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/** Offline commands on the built-in calendar (official notices 2024–2026 + rules); no services needed. */
+function legalTimeCommand(command: 'deadline' | 'calendar', args: string[]): number {
+  const cal = builtInCalendar();
+  if (command === 'deadline') {
+    const { values } = parseArgs({ args, options: { from: { type: 'string' }, 'working-days': { type: 'string' }, cutoff: { type: 'string' } } });
+    if (!values.from) throw new UsageError('deadline needs --from <ISO-8601 instant with offset>');
+    const n = Number(values['working-days']);
+    if (values['working-days'] === undefined || !Number.isInteger(n) || n < 0) throw new UsageError('--working-days must be a whole number ≥ 0');
+    let cutoffMs: number | undefined;
+    if (values.cutoff !== undefined) {
+      const m = /^([01]\d|2[0-3]):([0-5]\d)$/.exec(values.cutoff);
+      if (!m) throw new UsageError('--cutoff must be HH:MM');
+      cutoffMs = (Number(m[1]) * 60 + Number(m[2])) * 60_000;
+    }
+    try {
+      out(JSON.stringify(deadlineAnswer(cal, values.from, n, cutoffMs)));
+    } catch (e) {
+      if (e instanceof RangeError) throw new UsageError(e.message);
+      throw e;
+    }
+    return 0;
+  }
+  const { values } = parseArgs({ args, options: { year: { type: 'string' } } });
+  const year = Number(values.year);
+  if (!Number.isInteger(year) || year < MIN_YEAR || year > MAX_YEAR) throw new UsageError(`--year must be a year from ${MIN_YEAR} to ${MAX_YEAR}`);
+  out(JSON.stringify(cal.year(year), null, 2));
+  return 0;
+}
+
 main(process.argv.slice(2)).then(
   (code) => {
     if (code >= 0) process.exit(code);
   },
   (e: unknown) => {
-    if (e instanceof UsageError || (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+    if (e instanceof UsageError || String((e as { code?: string }).code).startsWith('ERR_PARSE_ARGS')) {
       err(`motcua: ${(e as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }

@@ -1,8 +1,13 @@
 /** The knex factory and the migration runner. */
 import knexFactory, { type Knex } from 'knex';
+import pg from 'pg';
 import { migrationSource } from '../migrations';
 
 export type Db = Knex;
+
+// A SQL `date` is a calendar date, not an instant: keep it as 'YYYY-MM-DD' instead of a Date at
+// host-zone midnight (which would shift it in any zone but the host's).
+pg.types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
 
 export function createDb(url: string, opts: { poolMax?: number } = {}): Db {
   return knexFactory({

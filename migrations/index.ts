@@ -4,9 +4,11 @@
  */
 import type { Knex } from 'knex';
 import * as m001 from './20261123_001_foundation';
+import * as m002 from './20261123_002_legal_time';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261123_001_foundation': m001,
+  '20261123_002_legal_time': m002,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
