@@ -45,7 +45,7 @@ const PolicyEntrySchema = z.object({
 });
 const PolicyVersionSchema = z
   .object({
-    version: z.string().regex(/^[\w.\-]{1,64}$/),
+    version: z.string().regex(/^[\w.-]{1,64}$/),
     effectiveFrom: isoDate,
     title: z.string().min(1).max(300),
     entries: z.record(z.string(), PolicyEntrySchema),
