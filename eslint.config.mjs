@@ -19,7 +19,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    files: ['workflows/**/*.ts', 'domain/**/*.ts', 'test/workflows/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', {
         paths: [

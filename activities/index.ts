@@ -4,12 +4,14 @@
  */
 import type { ActivityDeps } from './deps';
 import { diagnosticActivities } from './diagnostics';
+import { kernelActivities } from './kernel';
 
 export type { ActivityDeps } from './deps';
 
 export function createActivities(deps: ActivityDeps) {
   return {
     ...diagnosticActivities(deps),
+    ...kernelActivities(deps),
   };
 }
 

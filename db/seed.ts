@@ -15,6 +15,13 @@ export const DEMO_AGENCIES: AgencyRow[] = [
 
 export async function seedDemoData(db: Db): Promise<{ agencies: number }> {
   await agencyStore(db).upsert(DEMO_AGENCIES);
+  for (const u of DEMO_USERS) {
+    if (!('agencyId' in u)) continue;
+    await db('staff')
+      .insert({ sub: u.sub, name: u.name, email: `${u.sub}@motcua.local`, agency_id: u.agencyId, role: u.role })
+      .onConflict('sub')
+      .merge();
+  }
   return { agencies: DEMO_AGENCIES.length };
 }
 

@@ -6,7 +6,7 @@ import { createActivities } from '../../activities';
 import { createMailer, type Mailer } from '../../activities/mailer';
 import { createDb, type Db } from '../../db/knex';
 import { readMailbox, type ReceivedMail } from '../../infra/smtp-sink';
-import { installSdkLogger, workflowsPath } from '../../worker/worker';
+import { installSdkLogger } from '../../worker/worker';
 
 installSdkLogger();
 
@@ -27,6 +27,9 @@ export const system = {
 export function uniqueId(prefix: string): string {
   return `${prefix}-${randomUUID().slice(0, 8)}`;
 }
+
+/** The bundle entry for test workers: product workflows plus the kernel test workflow. */
+export const TEST_WORKFLOWS = require.resolve('../workflows');
 
 export interface SystemContext {
   db: Db;
@@ -58,7 +61,7 @@ export async function systemContext(): Promise<SystemContext> {
       Worker.create({
         connection: nativeConnection,
         taskQueue,
-        workflowsPath: workflowsPath(),
+        workflowsPath: TEST_WORKFLOWS,
         activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000' }),
         ...options,
       }),

@@ -1,0 +1,183 @@
+/**
+ * The case kernel under time skipping, with real activities against PostgreSQL and the SMTP sink:
+ * a deadline crossing every threshold raises exactly one alert and one e-mail per recipient and
+ * threshold; updates are validated; decisions are audited in a verifiable chain.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { createActivities } from '../../activities';
+import { createMailer, type Mailer } from '../../activities/mailer';
+import { auditStore } from '../../db/audit-store';
+import { createDb, type Db } from '../../db/knex';
+import { builtInCalendar } from '../../domain/calendar';
+import { startClock, thresholdsBetween } from '../../domain/clock';
+import { BUILTIN_POLICY, policyNumber } from '../../domain/policies';
+import type { Actor } from '../../domain/roles';
+import { caseViewQuery, claimTaskUpdate, completeTaskUpdate, reassignTaskUpdate } from '../../workflows/lib/kernel';
+import { extendSignal, kernelTestWorkflow } from '../workflows/kernel-test';
+import { mailMatching, system, TEST_WORKFLOWS, uniqueId } from '../helpers/system';
+import { installSdkLogger } from '../../worker/worker';
+
+installSdkLogger();
+
+const officer: Actor = { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' };
+const otherOfficer: Actor = { sub: 'officer-stc-09', role: 'officer', agencyId: 'H99.21' };
+const supervisor: Actor = { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' };
+const scope = { 'H99.20': ['H99.20', 'H99.20.01'], 'H99.21': ['H99.21'] };
+
+describe('case kernel (time skipping, real PostgreSQL and SMTP)', () => {
+  let env: TestWorkflowEnvironment;
+  let bundle: WorkflowBundle;
+  let db: Db;
+  let mailer: Mailer;
+  const taskQueue = uniqueId('kernel');
+
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: system.testServerPath() } } });
+    db = createDb(system.databaseUrl(), { poolMax: 5 });
+    mailer = createMailer({ smtpUrl: system.smtpUrl(), from: 'motcua <no-reply@motcua.local>' });
+    bundle = await bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  });
+
+  /** A worker per test (a worker cannot run again after runUntil), sharing one bundle. */
+  const withWorker = async (fn: () => Promise<void>) => {
+    const worker = await Worker.create({
+      connection: env.nativeConnection,
+      taskQueue,
+      workflowBundle: bundle,
+      activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000' }),
+    });
+    await worker.runUntil(fn);
+  };
+
+  /** Waits (in real time, without skipping) until the workflow has opened the task. */
+  const taskOpen = async (handle: WorkflowHandle, taskId: string) => {
+    for (let i = 0; i < 200; i++) {
+      if ((await handle.query(caseViewQuery)).openTasks.some((t) => t.taskId === taskId)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`task ${taskId} never opened`);
+  };
+  afterAll(async () => {
+    mailer?.close();
+    await db?.destroy();
+    await env?.teardown();
+  });
+
+  it('raises each threshold exactly once (alert row + one e-mail per recipient) and escalates to the parent agency', async () => {
+    await withWorker(async () => {
+      const caseId = uniqueId('TEST');
+      const handle = await env.client.workflow.start(kernelTestWorkflow, { taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 3 }] });
+      const startedAt = (await handle.describe()).startTime.getTime();
+      // The officer claims the task (so reminders also go to them), then nobody decides for 20 days.
+      await taskOpen(handle, `${caseId}/review/1`);
+      await handle.executeUpdate(claimTaskUpdate, { args: [{ taskId: `${caseId}/review/1`, actor: officer, actorScope: scope['H99.20'] }] });
+      await env.sleep('20 days');
+      const view = await handle.query(caseViewQuery);
+      expect(view.clocks[0]).toMatchObject({ id: 'handling', overdue: true });
+
+      // Expected thresholds, computed by the (separately unit-tested) clock over the same window.
+      const cal = builtInCalendar();
+      const clock = startClock(cal, {
+        id: 'handling',
+        atMs: startedAt,
+        workingDays: 3,
+        thresholds: [{ kind: 'before', workingDays: 1 }, { kind: 'due' }, { kind: 'overdue' }, { kind: 'escalate', afterWorkingDays: policyNumber(BUILTIN_POLICY, 'escalation.afterOverdue') }],
+      });
+      const now = await env.currentTimeMs();
+      const expected = thresholdsBetween(cal, clock, startedAt, now).map((h) => h.key);
+      expect(expected).toEqual(expect.arrayContaining(['g0:before-1', 'g0:due', 'g0:overdue-1', 'g0:escalate-3']));
+
+      const alerts = await db('alerts').where({ case_id: caseId }).orderBy('id');
+      expect(alerts.map((a) => a.threshold_key).sort()).toEqual([...expected].sort());
+      expect(alerts.find((a) => a.threshold_key === 'g0:escalate-3')).toMatchObject({ kind: 'escalation', agency_id: 'H99' });
+      expect(alerts.find((a) => a.threshold_key === 'g0:due')).toMatchObject({ kind: 'due', agency_id: 'H99.20', assignee: officer.sub });
+
+      const mails = await mailMatching((m) => m.subject.includes(caseId));
+      const byRecipientAndSubject = new Map<string, number>();
+      for (const m of mails) for (const to of m.to) byRecipientAndSubject.set(`${to}|${m.messageId}`, (byRecipientAndSubject.get(`${to}|${m.messageId}`) ?? 0) + 1);
+      expect([...byRecipientAndSubject.values()].every((n) => n === 1)).toBe(true);
+      const to = (r: string) => mails.filter((m) => m.to.includes(r));
+      // Supervisors of H99.20 get every threshold but the escalation, which goes to the province (H99).
+      expect(to('giamsat@stp.h99.motcua.local')).toHaveLength(expected.length - 1);
+      expect(to('giamsat@ubnd.h99.motcua.local')).toHaveLength(1);
+      expect(to('officer-stp-01@motcua.local')).toHaveLength(1); // the reminder before the due day
+      expect(to('giamsat@ubnd.h99.motcua.local')[0]!.text).toContain('Chuyển cấp trên');
+      expect(to('officer-stp-01@motcua.local')[0]!.subject).toMatch(/^\[motcua\] Nhắc hạn: /);
+
+      await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${caseId}/review/1`, actor: officer, actorScope: scope['H99.20'], outcome: 'reject' }] });
+      expect((await handle.result()).status).toBe('rejected');
+      // No more alerts after the clock stopped, however long we wait.
+      await env.sleep('5 days');
+      expect(await db('alerts').where({ case_id: caseId }).count<{ count: string }[]>('* as count')).toEqual([{ count: String(expected.length) }]);
+    });
+  });
+
+  it('validates updates: wrong outcome, other agency, not open; supervisor reassigns; decisions audited in a verifiable chain', async () => {
+    await withWorker(async () => {
+      const caseId = uniqueId('TEST');
+      const handle = await env.client.workflow.start(kernelTestWorkflow, { taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 10, withApproval: true }] });
+      const review = `${caseId}/review/1`;
+      await taskOpen(handle, review);
+      const reject = (input: object, update: typeof completeTaskUpdate | typeof reassignTaskUpdate = completeTaskUpdate) =>
+        handle.executeUpdate(update as typeof completeTaskUpdate, { args: [input as never] }).then(
+          () => undefined,
+          (e: unknown) => (e as WorkflowUpdateFailedError).cause,
+        );
+      expect(await reject({ taskId: review, actor: officer, actorScope: scope['H99.20'], outcome: 'frobnicate' })).toMatchObject({ type: 'OutcomeNotAllowed' });
+      expect(await reject({ taskId: review, actor: otherOfficer, actorScope: scope['H99.21'], outcome: 'approve' })).toMatchObject({ type: 'NotEntitled' });
+      expect(await reject({ taskId: `${caseId}/nope/1`, actor: officer, actorScope: scope['H99.20'], outcome: 'approve' })).toMatchObject({ type: 'TaskNotOpen' });
+      expect(await reject({ taskId: review, actor: officer, actorScope: scope['H99.20'], assignee: 'x' }, reassignTaskUpdate)).toMatchObject({ type: 'NotEntitled' });
+
+      const reassigned = await handle.executeUpdate(reassignTaskUpdate, { args: [{ taskId: review, actor: supervisor, actorScope: scope['H99.20'], assignee: 'officer-stp-02' }] });
+      expect(reassigned.openTasks[0]).toMatchObject({ taskId: review, status: 'claimed', assignee: 'officer-stp-02' });
+      expect(await db('tasks').where({ id: review }).first()).toMatchObject({ status: 'claimed', assignee: 'officer-stp-02' });
+      // Claimed by someone else: the first officer may not decide.
+      expect(await reject({ taskId: review, actor: officer, actorScope: scope['H99.20'], outcome: 'approve' })).toMatchObject({ type: 'NotEntitled' });
+
+      const afterReview = await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: review, actor: { ...officer, sub: 'officer-stp-02' }, actorScope: scope['H99.20'], outcome: 'approve' }] });
+      expect(afterReview.decisions).toEqual([expect.objectContaining({ step: 'review', outcome: 'approve', actor: 'officer-stp-02' })]);
+      // A second decision on the same task is refused.
+      expect(await reject({ taskId: review, actor: { ...officer, sub: 'officer-stp-02' }, actorScope: scope['H99.20'], outcome: 'approve' })).toMatchObject({ type: 'TaskNotOpen' });
+
+      // The approval task is for supervisors only.
+      const approve = `${caseId}/approve/1`;
+      await taskOpen(handle, approve);
+      expect(await reject({ taskId: approve, actor: officer, actorScope: scope['H99.20'], outcome: 'sign' })).toMatchObject({ type: 'NotEntitled' });
+      await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: approve, actor: supervisor, actorScope: scope['H99.20'], outcome: 'sign' }] });
+      expect((await handle.result()).status).toBe('approved');
+
+      expect(await db('tasks').where({ case_id: caseId }).orderBy('id').select('id', 'status', 'outcome', 'completed_by')).toEqual([
+        { id: approve, status: 'done', outcome: 'sign', completed_by: supervisor.sub },
+        { id: review, status: 'done', outcome: 'approve', completed_by: 'officer-stp-02' },
+      ]);
+      const events = await auditStore(db).forCase('test', caseId);
+      expect(events.map((e) => e.action)).toEqual(['case.started', 'task.opened', 'task.reassigned', 'task.completed', 'task.opened', 'task.completed', 'case.closed']);
+      expect(events[3]).toMatchObject({ actor: 'officer-stp-02', actor_role: 'officer', after: expect.objectContaining({ outcome: 'approve' }) });
+      expect(await auditStore(db).verify('test', caseId)).toEqual({ ok: true, events: 7 });
+    });
+  });
+
+  it('allows one extension of the clock; the second is refused and audited', async () => {
+    await withWorker(async () => {
+      const caseId = uniqueId('TEST');
+      const handle = await env.client.workflow.start(kernelTestWorkflow, { taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 5 }] });
+      await taskOpen(handle, `${caseId}/review/1`);
+      const before = (await handle.query(caseViewQuery)).clocks[0]!.dueDate;
+      await handle.signal(extendSignal, { byWorkingDays: 2, reason: 'Cần xác minh thêm' });
+      await env.sleep('1 minute');
+      const after = (await handle.query(caseViewQuery)).clocks[0]!;
+      expect(after.extensionsUsed).toBe(1);
+      expect(builtInCalendar().workingDaysBetween(Date.parse(before) / 86_400_000, Date.parse(after.dueDate) / 86_400_000)).toBe(2);
+      expect((await db('tasks').where({ id: `${caseId}/review/1` }).first()).due_at.toISOString()).toBe(after.dueAt);
+      await handle.signal(extendSignal, { byWorkingDays: 2, reason: 'again' });
+      await env.sleep('1 minute');
+      expect((await handle.query(caseViewQuery)).clocks[0]!.dueDate).toBe(after.dueDate);
+      await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${caseId}/review/1`, actor: officer, actorScope: scope['H99.20'], outcome: 'approve' }] });
+      await handle.result();
+      expect((await auditStore(db).forCase('test', caseId)).map((e) => e.action)).toContain('clock.extension.refused');
+    });
+  });
+});

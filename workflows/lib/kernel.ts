@@ -1,0 +1,406 @@
+/**
+ * The case kernel, workflow side: every process builds on it. It keeps the case's statutory
+ * clocks and open human tasks in workflow state; officers act through updates whose synchronous
+ * validators reject what the state does not allow; while the workflow waits for a decision the
+ * clocks keep running and each threshold raises one alert through an activity.
+ */
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  defineQuery,
+  defineUpdate,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../../activities';
+import { ACTIVITY_IO, ACTIVITY_NOTIFY } from '../../temporal.config';
+import { OFFICIAL_YEARS, officialYear, WorkingCalendar, type CalendarYear } from '../../domain/calendar';
+import {
+  canExtend,
+  describeClock,
+  dueAt,
+  extendClock,
+  nextThresholdAt,
+  pauseClock,
+  restartClock,
+  resumeClock,
+  startClock,
+  stopClock,
+  thresholdsBetween,
+  type ClockExtension,
+  type ClockState,
+  type Threshold,
+} from '../../domain/clock';
+import { policyNumber, type PolicyVersion } from '../../domain/policies';
+import type { Actor, Role } from '../../domain/roles';
+import { refuseClaim, refuseCompletion, taskId as makeTaskId, type Decision, type OpenTask, type Refusal } from '../../domain/tasks';
+
+const io = proxyActivities<Activities>(ACTIVITY_IO);
+const notify = proxyActivities<Activities>(ACTIVITY_NOTIFY);
+
+export interface TaskActionInput {
+  taskId: string;
+  actor: Actor;
+  /** Agencies the actor may act for (own agency and, for supervisors, those below it), resolved by the API. */
+  actorScope: string[];
+}
+export interface CompleteTaskInput extends TaskActionInput {
+  outcome: string;
+  payload?: Record<string, unknown>;
+}
+export interface ReassignTaskInput extends TaskActionInput {
+  assignee: string | null;
+}
+
+export interface CaseView {
+  caseType: string;
+  caseId: string;
+  agencyId: string;
+  status: string;
+  policyVersion?: string;
+  openTasks: Array<{ taskId: string; step: string; title: string; status: string; assignee?: string; candidateRole: Role; outcomes: string[]; agencyId: string; dueAt?: string }>;
+  decisions: Array<{ taskId: string; step: string; outcome: string; actor: string; role: Role; at: string }>;
+  clocks: Array<ReturnType<typeof describeClock>>;
+  data: Record<string, unknown>;
+}
+
+export const completeTaskUpdate = defineUpdate<CaseView, [CompleteTaskInput]>('completeTask');
+export const claimTaskUpdate = defineUpdate<CaseView, [TaskActionInput]>('claimTask');
+export const unclaimTaskUpdate = defineUpdate<CaseView, [TaskActionInput]>('unclaimTask');
+export const reassignTaskUpdate = defineUpdate<CaseView, [ReassignTaskInput]>('reassignTask');
+export const caseViewQuery = defineQuery<CaseView>('caseView');
+
+/** Failure types the API maps to HTTP statuses. */
+export const REFUSAL_STATUS: Record<Refusal['code'], number> = { TaskNotOpen: 409, WrongStep: 409, OutcomeNotAllowed: 409, NotEntitled: 403 };
+
+function refuse(r: Refusal | undefined): void {
+  if (r) throw ApplicationFailure.create({ type: r.code, message: r.message, nonRetryable: true });
+}
+
+interface ClockMeta {
+  agencyId: string;
+  title: string;
+  checkedUntilMs: number;
+}
+
+export interface TaskOptions {
+  step: string;
+  title: string;
+  agencyId?: string;
+  candidateRole: Role;
+  outcomes: string[];
+  clockId?: string;
+  priority?: number;
+}
+
+export class CaseKernel {
+  status = 'starting';
+  data: Record<string, unknown> = {};
+  policy?: PolicyVersion;
+  calendar: WorkingCalendar = new WorkingCalendar(OFFICIAL_YEARS.map((y) => officialYear(y)));
+  private readonly clocks = new Map<string, ClockState>();
+  private readonly clockMeta = new Map<string, ClockMeta>();
+  private readonly open = new Map<string, OpenTask>();
+  private readonly decisions = new Map<string, Decision>();
+  private readonly decisionLog: Decision[] = [];
+  private readonly stepCount = new Map<string, number>();
+  private auditSeq = 0;
+  private auditChain: Promise<void> = Promise.resolve();
+  /** Bumped on every change a waiting loop must notice. */
+  private seq = 0;
+
+  constructor(
+    readonly caseType: string,
+    readonly caseId: string,
+    public agencyId: string,
+  ) {
+    setHandler(caseViewQuery, () => this.view());
+    setHandler(claimTaskUpdate, (i) => this.assign(i, i.actor.sub, 'task.claimed'), {
+      validator: (i) => refuse(refuseClaim(this.open.get(i.taskId), i.actor, i.actorScope)),
+    });
+    setHandler(unclaimTaskUpdate, (i) => this.assign(i, null, 'task.unclaimed'), {
+      validator: (i) => {
+        const t = this.open.get(i.taskId);
+        refuse(refuseClaim(t, i.actor, i.actorScope));
+        if (t?.assignee !== i.actor.sub) refuse({ code: 'NotEntitled', message: 'Only the officer holding the task may release it.' });
+      },
+    });
+    setHandler(reassignTaskUpdate, (i) => this.assign(i, i.assignee, 'task.reassigned'), {
+      validator: (i) => {
+        const t = this.open.get(i.taskId);
+        if (!t) refuse({ code: 'TaskNotOpen', message: 'The task is not open.' });
+        if (i.actor.role !== 'supervisor' && i.actor.role !== 'admin') refuse({ code: 'NotEntitled', message: 'Only a supervisor may reassign.' });
+        if (i.actor.role !== 'admin' && !i.actorScope.includes(t!.agencyId)) refuse({ code: 'NotEntitled', message: 'The task belongs to another agency.' });
+      },
+    });
+    setHandler(completeTaskUpdate, (i) => this.complete(i), {
+      validator: (i) => refuse(refuseCompletion(this.open.get(i.taskId), i.actor, i.outcome, i.actorScope)),
+    });
+  }
+
+  /** Pins the policy in force and the loaded calendar years, and records the start. */
+  async init(startedAtMs: number, after: Record<string, unknown> = {}): Promise<void> {
+    const snapshot = await io.legalTimeSnapshot(startedAtMs);
+    this.policy = snapshot.policy;
+    if (snapshot.years.length) {
+      const byYear = new Map<number, CalendarYear>(OFFICIAL_YEARS.map((y) => [y.year, officialYear(y)]));
+      for (const y of snapshot.years) byYear.set(y.year, y);
+      this.calendar = new WorkingCalendar([...byYear.values()]);
+    }
+    this.status = 'started';
+    await this.audit('case.started', { sub: 'system', role: 'admin' }, null, { ...after, policyVersion: snapshot.policy.version });
+  }
+
+  policyDays(key: string): number {
+    if (!this.policy) throw ApplicationFailure.nonRetryable('the kernel is not initialised');
+    return policyNumber(this.policy, key);
+  }
+
+  // ---- clocks -------------------------------------------------------------------------------
+
+  startClock(id: string, o: { workingDays: number; title: string; agencyId?: string; thresholds?: Threshold[]; maxExtensions?: number; cutoffMs?: number; atMs?: number }): ClockState {
+    const atMs = o.atMs ?? Date.now();
+    const thresholds = o.thresholds ?? [
+      { kind: 'before', workingDays: this.policy ? this.policyDays('reminder.before') : 1 },
+      { kind: 'due' },
+      { kind: 'overdue' },
+      { kind: 'escalate', afterWorkingDays: this.policy ? this.policyDays('escalation.afterOverdue') : 3 },
+    ];
+    const c = startClock(this.calendar, { id, atMs, workingDays: o.workingDays, thresholds, maxExtensions: o.maxExtensions, cutoffMs: o.cutoffMs });
+    this.clocks.set(id, c);
+    this.clockMeta.set(id, { agencyId: o.agencyId ?? this.agencyId, title: o.title, checkedUntilMs: atMs });
+    this.seq++;
+    return c;
+  }
+
+  clock(id: string): ClockState {
+    const c = this.clocks.get(id);
+    if (!c) throw ApplicationFailure.nonRetryable(`no clock ${id}`);
+    return c;
+  }
+
+  dueAtMs(id: string): number {
+    return dueAt(this.calendar, this.clock(id));
+  }
+
+  private async replaceClock(id: string, next: ClockState): Promise<void> {
+    this.clocks.set(id, next);
+    this.seq++;
+    for (const t of this.open.values()) {
+      if (t.clockId === id) {
+        t.dueAtMs = next.pause || next.stoppedAtMs !== undefined ? t.dueAtMs : dueAt(this.calendar, next);
+        await io.setTaskDue({ taskId: t.taskId, dueAtMs: t.dueAtMs, atMs: Date.now() });
+      }
+    }
+  }
+
+  pauseClock(id: string, reason: string) {
+    return this.replaceClock(id, pauseClock(this.clock(id), Date.now(), reason));
+  }
+  resumeClock(id: string) {
+    return this.replaceClock(id, resumeClock(this.calendar, this.clock(id), Date.now()));
+  }
+  restartClock(id: string, cutoffMs?: number) {
+    const meta = this.clockMeta.get(id)!;
+    meta.checkedUntilMs = Date.now();
+    return this.replaceClock(id, restartClock(this.calendar, this.clock(id), Date.now(), cutoffMs));
+  }
+  canExtendClock(id: string): boolean {
+    return canExtend(this.clock(id));
+  }
+  extendClock(id: string, ext: Omit<ClockExtension, 'atMs'>) {
+    return this.replaceClock(id, extendClock(this.clock(id), { ...ext, atMs: Date.now() }));
+  }
+  stopClock(id: string) {
+    return this.replaceClock(id, stopClock(this.clock(id), Date.now()));
+  }
+
+  /** Raises the alerts of every threshold passed since the last check, once each. */
+  private async raiseDueAlerts(): Promise<void> {
+    const now = Date.now();
+    for (const [id, c] of this.clocks) {
+      const meta = this.clockMeta.get(id)!;
+      const hits = thresholdsBetween(this.calendar, c, meta.checkedUntilMs, now);
+      meta.checkedUntilMs = now;
+      for (const hit of hits) {
+        const holder = [...this.open.values()].find((t) => t.clockId === id);
+        await notify.raiseAlert({
+          caseType: this.caseType,
+          caseId: this.caseId,
+          workflowId: workflowInfo().workflowId,
+          clockId: id,
+          thresholdKey: hit.key,
+          thresholdKind: hit.kind,
+          overdueWorkingDays: hit.overdueWorkingDays,
+          agencyId: meta.agencyId,
+          assignee: holder?.assignee,
+          title: meta.title,
+          dueAtMs: dueAt(this.calendar, c),
+          atMs: hit.atMs,
+        });
+        await this.audit('alert.raised', { sub: 'system', role: 'admin' }, null, { clock: id, threshold: hit.key, dueDate: hit.dueDate });
+      }
+    }
+  }
+
+  private nextWakeMs(): number | undefined {
+    let best: number | undefined;
+    for (const [id, c] of this.clocks) {
+      const at = nextThresholdAt(this.calendar, c, this.clockMeta.get(id)!.checkedUntilMs);
+      if (at !== undefined && (best === undefined || at < best)) best = at;
+    }
+    return best;
+  }
+
+  /**
+   * Waits until `predicate` holds (or `timeoutMs` passes: returns false), raising threshold alerts
+   * of every running clock on the way.
+   */
+  async waitUntil(predicate: () => boolean, timeoutMs?: number): Promise<boolean> {
+    const deadline = timeoutMs !== undefined ? Date.now() + timeoutMs : undefined;
+    for (;;) {
+      await this.raiseDueAlerts();
+      if (predicate()) return true;
+      const now = Date.now();
+      if (deadline !== undefined && now >= deadline) return false;
+      const wake = [this.nextWakeMs(), deadline].filter((x): x is number => x !== undefined);
+      const seq = this.seq;
+      const timeout = wake.length ? Math.max(1, Math.min(...wake) - now) : undefined;
+      if (timeout === undefined) await condition(() => predicate() || this.seq !== seq);
+      else await condition(() => predicate() || this.seq !== seq, timeout);
+    }
+  }
+
+  // ---- tasks --------------------------------------------------------------------------------
+
+  async openTask(o: TaskOptions): Promise<OpenTask> {
+    const n = (this.stepCount.get(o.step) ?? 0) + 1;
+    this.stepCount.set(o.step, n);
+    const c = o.clockId ? this.clock(o.clockId) : undefined;
+    const task: OpenTask = {
+      taskId: makeTaskId(workflowInfo().workflowId, o.step, n),
+      step: o.step,
+      title: o.title,
+      agencyId: o.agencyId ?? this.agencyId,
+      candidateRole: o.candidateRole,
+      outcomes: o.outcomes,
+      priority: o.priority ?? 0,
+      clockId: o.clockId,
+      status: 'open',
+      openedAtMs: Date.now(),
+      dueAtMs: c ? dueAt(this.calendar, c) : undefined,
+    };
+    this.open.set(task.taskId, task);
+    this.seq++;
+    await io.openTask({ caseType: this.caseType, caseId: this.caseId, workflowId: workflowInfo().workflowId, task, dueAtMs: task.dueAtMs, openedAtMs: task.openedAtMs });
+    await this.audit('task.opened', { sub: 'system', role: 'admin' }, null, { taskId: task.taskId, step: task.step, agencyId: task.agencyId, candidateRole: task.candidateRole });
+    return task;
+  }
+
+  decisionOf(taskId: string): Decision | undefined {
+    return this.decisions.get(taskId);
+  }
+
+  /** Opens a task and waits for its decision while the clocks run. */
+  async task(o: TaskOptions): Promise<Decision> {
+    const t = await this.openTask(o);
+    await this.waitUntil(() => this.decisions.has(t.taskId));
+    return this.decisions.get(t.taskId)!;
+  }
+
+  /** Cancels an open task (the case moved on without it). */
+  async cancelTask(taskId: string): Promise<void> {
+    if (!this.open.delete(taskId)) return;
+    this.seq++;
+    await io.finishTask({ taskId, status: 'cancelled', atMs: Date.now() });
+    await this.audit('task.cancelled', { sub: 'system', role: 'admin' }, null, { taskId });
+  }
+
+  private async assign(i: TaskActionInput, assignee: string | null, action: string): Promise<CaseView> {
+    const t = this.open.get(i.taskId)!;
+    const before = { assignee: t.assignee ?? null };
+    t.assignee = assignee ?? undefined;
+    t.status = assignee ? 'claimed' : 'open';
+    this.seq++;
+    const audited = this.audit(action, i.actor, before, { taskId: t.taskId, assignee });
+    await io.assignTask({ taskId: t.taskId, assignee, atMs: Date.now() });
+    await audited;
+    return this.view();
+  }
+
+  private async complete(i: CompleteTaskInput): Promise<CaseView> {
+    const t = this.open.get(i.taskId)!;
+    this.open.delete(i.taskId); // synchronously: a concurrent second decision is rejected by its validator
+    const d: Decision = { taskId: t.taskId, step: t.step, outcome: i.outcome, actor: i.actor, payload: i.payload ?? {}, atMs: Date.now() };
+    this.decisions.set(t.taskId, d);
+    this.decisionLog.push(d);
+    this.seq++;
+    const audited = this.audit('task.completed', i.actor, { status: t.status, assignee: t.assignee ?? null }, { taskId: t.taskId, step: t.step, outcome: i.outcome });
+    await io.finishTask({ taskId: t.taskId, status: 'done', outcome: i.outcome, completedBy: i.actor.sub, atMs: d.atMs });
+    await audited;
+    return this.view();
+  }
+
+  // ---- audit and views ----------------------------------------------------------------------
+
+  /**
+   * Appends an audit event. Appends are chained so they reach the log in the order they were
+   * issued, even when an update handler and the main flow audit at the same time.
+   */
+  audit(action: string, actor: { sub: string; role: Role | 'system' }, before: Record<string, unknown> | null, after: Record<string, unknown> | null): Promise<void> {
+    const info = workflowInfo();
+    const event = {
+      dedupeKey: `${info.workflowId}:${info.runId}:${++this.auditSeq}`,
+      caseType: this.caseType,
+      caseId: this.caseId,
+      agencyId: this.agencyId,
+      workflowId: info.workflowId,
+      runId: info.runId,
+      actor: actor.sub,
+      actorRole: actor.sub === 'system' ? 'system' : actor.role,
+      action,
+      before,
+      after,
+      at: new Date().toISOString(),
+    };
+    const appended = this.auditChain.then(() => io.appendAudit(event));
+    this.auditChain = appended.catch(() => undefined);
+    return appended;
+  }
+
+  view(): CaseView {
+    const now = Date.now();
+    return {
+      caseType: this.caseType,
+      caseId: this.caseId,
+      agencyId: this.agencyId,
+      status: this.status,
+      policyVersion: this.policy?.version,
+      openTasks: [...this.open.values()].map((t) => ({
+        taskId: t.taskId,
+        step: t.step,
+        title: t.title,
+        status: t.status,
+        assignee: t.assignee,
+        candidateRole: t.candidateRole,
+        outcomes: t.outcomes,
+        agencyId: t.agencyId,
+        dueAt: t.dueAtMs !== undefined ? new Date(t.dueAtMs).toISOString() : undefined,
+      })),
+      decisions: this.decisionLog.map((d) => ({ taskId: d.taskId, step: d.step, outcome: d.outcome, actor: d.actor.sub, role: d.actor.role, at: new Date(d.atMs).toISOString() })),
+      clocks: [...this.clocks.values()].map((c) => describeClock(this.calendar, c, now)),
+      data: this.data,
+    };
+  }
+
+  /** Waits for in-flight update handlers before the workflow returns. */
+  async finish(status: string): Promise<CaseView> {
+    this.status = status;
+    for (const id of this.clocks.keys()) if (this.clocks.get(id)!.stoppedAtMs === undefined) this.clocks.set(id, stopClock(this.clock(id), Date.now()));
+    await condition(allHandlersFinished);
+    await this.audit('case.closed', { sub: 'system', role: 'admin' }, null, { status });
+    return this.view();
+  }
+}
