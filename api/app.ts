@@ -17,8 +17,13 @@ import { createMetrics } from './metrics';
 import { Api } from './route';
 import { healthRouter } from './routes/health';
 import { legalTimeRouter } from './routes/legal-time';
+import { alertRouter } from './routes/alerts';
+import { historyRouter } from './routes/history';
+import { taskRouter } from './routes/tasks';
+import { taskService } from './services/tasks';
 import { legalTimeService } from './services/legal-time';
 import { legalTimeStore } from '../db/legal-time-store';
+import { agencyScopes, type AgencyScopes } from './services/scope';
 
 export interface AppDeps {
   db: Db;
@@ -50,7 +55,7 @@ function requestContext(logger: Logger): RequestHandler {
   };
 }
 
-function authenticate(auth: Authenticator): RequestHandler {
+function authenticate(auth: Authenticator, scopes: AgencyScopes): RequestHandler {
   return async (req, _res, next) => {
     const header = req.get('authorization');
     if (header) {
@@ -58,7 +63,8 @@ function authenticate(auth: Authenticator): RequestHandler {
       if (!m?.[1]) throw new UnauthorizedError('Use "Authorization: Bearer <token>".');
       req.user = await auth.verify(m[1]);
     }
-    req.ability = defineAbilityFor(req.user);
+    req.scope = req.user ? await scopes.of(req.user) : [];
+    req.ability = defineAbilityFor(req.user, req.scope);
     next();
   };
 }
@@ -86,10 +92,14 @@ export function createApp(deps: AppDeps): App {
     }),
   );
   app.use(express.json({ limit: deps.bodyLimit ?? '256kb' }));
-  app.use(authenticate(deps.auth));
+  const scopes = agencyScopes(deps.db);
+  app.use(authenticate(deps.auth, scopes));
 
   app.use(healthRouter(api, deps));
   app.use(legalTimeRouter(api, { legalTime: legalTimeService(legalTimeStore(deps.db)) }));
+  app.use(taskRouter(api, { tasks: taskService({ db: deps.db, temporal: deps.temporal }) }));
+  app.use(alertRouter(api, { db: deps.db }));
+  app.use(historyRouter(api, { db: deps.db, temporal: deps.temporal }));
 
   let document: object | undefined;
   const openapi = () =>

@@ -9,6 +9,8 @@ declare global {
       log: Logger;
       user?: Actor;
       ability: AppAbility;
+      /** Agencies the caller covers (own, plus those below for supervisors and auditors). */
+      scope: string[];
     }
   }
 }

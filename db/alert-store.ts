@@ -1,4 +1,5 @@
 /** Supervisors' alert feed: one row per (case, clock, threshold). */
+import type { Knex } from 'knex';
 import type { Db } from './knex';
 
 export interface AlertRow {
@@ -32,8 +33,8 @@ export function alertStore(db: Db) {
     async get(id: string): Promise<AlertRow | undefined> {
       return db<AlertRow>('alerts').where({ id }).first();
     },
-    async list(f: { agencyIds?: string[]; kind?: string; state?: 'open' | 'acknowledged'; since?: Date; caseId?: string; limit: number; afterId?: string }): Promise<AlertRow[]> {
-      const q = db<AlertRow>('alerts').select('*');
+    async list(f: { agencyIds?: string[]; kind?: string; state?: 'open' | 'acknowledged'; since?: Date; caseId?: string; limit: number; afterId?: string }, scope: (q: Knex.QueryBuilder) => void): Promise<AlertRow[]> {
+      const q = db<AlertRow>('alerts').select('*').where(scope);
       if (f.agencyIds) q.whereIn('agency_id', f.agencyIds);
       if (f.kind) q.where('kind', f.kind);
       if (f.state === 'open') q.whereNull('acknowledged_at');

@@ -7,7 +7,7 @@ import type { Actor, Role } from './roles';
 export type TaskStatus = 'open' | 'claimed' | 'done' | 'cancelled';
 
 export interface TaskSpec {
-  /** Deterministic: `<workflowId>/<step>/<n>` (n counts openings of that step). */
+  /** Deterministic: `<workflowId>:<step>:<n>` (n counts openings of that step). */
   taskId: string;
   step: string;
   title: string;
@@ -36,7 +36,7 @@ export interface Decision {
 }
 
 export function taskId(workflowId: string, step: string, n: number): string {
-  return `${workflowId}/${step}/${n}`;
+  return `${workflowId}:${step}:${n}`;
 }
 
 /** Roles that may take a task offered to `candidate`: the role itself, and a supervisor of the agency. */

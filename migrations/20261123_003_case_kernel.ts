@@ -11,7 +11,7 @@ export async function up(knex: Knex): Promise<void> {
   });
   await knex.schema.createTable('tasks', (t) => {
     t.comment('The officer inbox: human tasks opened by case workflows (read model; the workflow is the authority).');
-    t.string('id', 300).primary().comment('Deterministic task ID `<workflowId>/<step>/<n>`: reopening after a retry upserts the same row.');
+    t.string('id', 300).primary().comment('Deterministic task ID `<workflowId>:<step>:<n>`: reopening after a retry upserts the same row.');
     t.string('case_type', 40).notNullable().comment('feedback | dossier | procedure | onboarding | inquiry | test.');
     t.string('case_id', 200).notNullable().comment('Business ID of the case (e.g. PAKN.20261123.0001).');
     t.string('workflow_id', 300).notNullable().comment('Temporal workflow ID that owns the task.');

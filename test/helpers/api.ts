@@ -26,7 +26,7 @@ export async function apiContext(opts: { rateLimitPerMinute?: number; bodyLimit?
     temporal: client,
     taskQueue: opts.taskQueue ?? 'api-test',
     auth: createAuthenticator({ secret: TEST_SECRET }),
-    logger: createLogger('silent'),
+    logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     bodyLimit: opts.bodyLimit,
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000,
   });

@@ -72,8 +72,8 @@ describe('case kernel (time skipping, real PostgreSQL and SMTP)', () => {
       const handle = await env.client.workflow.start(kernelTestWorkflow, { taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 3 }] });
       const startedAt = (await handle.describe()).startTime.getTime();
       // The officer claims the task (so reminders also go to them), then nobody decides for 20 days.
-      await taskOpen(handle, `${caseId}/review/1`);
-      await handle.executeUpdate(claimTaskUpdate, { args: [{ taskId: `${caseId}/review/1`, actor: officer, actorScope: scope['H99.20'] }] });
+      await taskOpen(handle, `${caseId}:review:1`);
+      await handle.executeUpdate(claimTaskUpdate, { args: [{ taskId: `${caseId}:review:1`, actor: officer, actorScope: scope['H99.20'] }] });
       await env.sleep('20 days');
       const view = await handle.query(caseViewQuery);
       expect(view.clocks[0]).toMatchObject({ id: 'handling', overdue: true });
@@ -107,7 +107,7 @@ describe('case kernel (time skipping, real PostgreSQL and SMTP)', () => {
       expect(to('giamsat@ubnd.h99.motcua.local')[0]!.text).toContain('Chuyển cấp trên');
       expect(to('officer-stp-01@motcua.local')[0]!.subject).toMatch(/^\[motcua\] Nhắc hạn: /);
 
-      await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${caseId}/review/1`, actor: officer, actorScope: scope['H99.20'], outcome: 'reject' }] });
+      await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${caseId}:review:1`, actor: officer, actorScope: scope['H99.20'], outcome: 'reject' }] });
       expect((await handle.result()).status).toBe('rejected');
       // No more alerts after the clock stopped, however long we wait.
       await env.sleep('5 days');
@@ -119,7 +119,7 @@ describe('case kernel (time skipping, real PostgreSQL and SMTP)', () => {
     await withWorker(async () => {
       const caseId = uniqueId('TEST');
       const handle = await env.client.workflow.start(kernelTestWorkflow, { taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 10, withApproval: true }] });
-      const review = `${caseId}/review/1`;
+      const review = `${caseId}:review:1`;
       await taskOpen(handle, review);
       const reject = (input: object, update: typeof completeTaskUpdate | typeof reassignTaskUpdate = completeTaskUpdate) =>
         handle.executeUpdate(update as typeof completeTaskUpdate, { args: [input as never] }).then(
@@ -128,7 +128,7 @@ describe('case kernel (time skipping, real PostgreSQL and SMTP)', () => {
         );
       expect(await reject({ taskId: review, actor: officer, actorScope: scope['H99.20'], outcome: 'frobnicate' })).toMatchObject({ type: 'OutcomeNotAllowed' });
       expect(await reject({ taskId: review, actor: otherOfficer, actorScope: scope['H99.21'], outcome: 'approve' })).toMatchObject({ type: 'NotEntitled' });
-      expect(await reject({ taskId: `${caseId}/nope/1`, actor: officer, actorScope: scope['H99.20'], outcome: 'approve' })).toMatchObject({ type: 'TaskNotOpen' });
+      expect(await reject({ taskId: `${caseId}:nope:1`, actor: officer, actorScope: scope['H99.20'], outcome: 'approve' })).toMatchObject({ type: 'TaskNotOpen' });
       expect(await reject({ taskId: review, actor: officer, actorScope: scope['H99.20'], assignee: 'x' }, reassignTaskUpdate)).toMatchObject({ type: 'NotEntitled' });
 
       const reassigned = await handle.executeUpdate(reassignTaskUpdate, { args: [{ taskId: review, actor: supervisor, actorScope: scope['H99.20'], assignee: 'officer-stp-02' }] });
@@ -143,7 +143,7 @@ describe('case kernel (time skipping, real PostgreSQL and SMTP)', () => {
       expect(await reject({ taskId: review, actor: { ...officer, sub: 'officer-stp-02' }, actorScope: scope['H99.20'], outcome: 'approve' })).toMatchObject({ type: 'TaskNotOpen' });
 
       // The approval task is for supervisors only.
-      const approve = `${caseId}/approve/1`;
+      const approve = `${caseId}:approve:1`;
       await taskOpen(handle, approve);
       expect(await reject({ taskId: approve, actor: officer, actorScope: scope['H99.20'], outcome: 'sign' })).toMatchObject({ type: 'NotEntitled' });
       await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: approve, actor: supervisor, actorScope: scope['H99.20'], outcome: 'sign' }] });
@@ -164,18 +164,18 @@ describe('case kernel (time skipping, real PostgreSQL and SMTP)', () => {
     await withWorker(async () => {
       const caseId = uniqueId('TEST');
       const handle = await env.client.workflow.start(kernelTestWorkflow, { taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 5 }] });
-      await taskOpen(handle, `${caseId}/review/1`);
+      await taskOpen(handle, `${caseId}:review:1`);
       const before = (await handle.query(caseViewQuery)).clocks[0]!.dueDate;
       await handle.signal(extendSignal, { byWorkingDays: 2, reason: 'Cần xác minh thêm' });
       await env.sleep('1 minute');
       const after = (await handle.query(caseViewQuery)).clocks[0]!;
       expect(after.extensionsUsed).toBe(1);
       expect(builtInCalendar().workingDaysBetween(Date.parse(before) / 86_400_000, Date.parse(after.dueDate) / 86_400_000)).toBe(2);
-      expect((await db('tasks').where({ id: `${caseId}/review/1` }).first()).due_at.toISOString()).toBe(after.dueAt);
+      expect((await db('tasks').where({ id: `${caseId}:review:1` }).first()).due_at.toISOString()).toBe(after.dueAt);
       await handle.signal(extendSignal, { byWorkingDays: 2, reason: 'again' });
       await env.sleep('1 minute');
       expect((await handle.query(caseViewQuery)).clocks[0]!.dueDate).toBe(after.dueDate);
-      await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${caseId}/review/1`, actor: officer, actorScope: scope['H99.20'], outcome: 'approve' }] });
+      await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${caseId}:review:1`, actor: officer, actorScope: scope['H99.20'], outcome: 'approve' }] });
       await handle.result();
       expect((await auditStore(db).forCase('test', caseId)).map((e) => e.action)).toContain('clock.extension.refused');
     });

@@ -8,8 +8,6 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
-  defineQuery,
-  defineUpdate,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -36,44 +34,21 @@ import {
 import { policyNumber, type PolicyVersion } from '../../domain/policies';
 import type { Actor, Role } from '../../domain/roles';
 import { refuseClaim, refuseCompletion, taskId as makeTaskId, type Decision, type OpenTask, type Refusal } from '../../domain/tasks';
+import {
+  caseViewQuery,
+  claimTaskUpdate,
+  completeTaskUpdate,
+  reassignTaskUpdate,
+  unclaimTaskUpdate,
+  type CaseView,
+  type CompleteTaskInput,
+  type TaskActionInput,
+} from './case-messages';
+
+export * from './case-messages';
 
 const io = proxyActivities<Activities>(ACTIVITY_IO);
 const notify = proxyActivities<Activities>(ACTIVITY_NOTIFY);
-
-export interface TaskActionInput {
-  taskId: string;
-  actor: Actor;
-  /** Agencies the actor may act for (own agency and, for supervisors, those below it), resolved by the API. */
-  actorScope: string[];
-}
-export interface CompleteTaskInput extends TaskActionInput {
-  outcome: string;
-  payload?: Record<string, unknown>;
-}
-export interface ReassignTaskInput extends TaskActionInput {
-  assignee: string | null;
-}
-
-export interface CaseView {
-  caseType: string;
-  caseId: string;
-  agencyId: string;
-  status: string;
-  policyVersion?: string;
-  openTasks: Array<{ taskId: string; step: string; title: string; status: string; assignee?: string; candidateRole: Role; outcomes: string[]; agencyId: string; dueAt?: string }>;
-  decisions: Array<{ taskId: string; step: string; outcome: string; actor: string; role: Role; at: string }>;
-  clocks: Array<ReturnType<typeof describeClock>>;
-  data: Record<string, unknown>;
-}
-
-export const completeTaskUpdate = defineUpdate<CaseView, [CompleteTaskInput]>('completeTask');
-export const claimTaskUpdate = defineUpdate<CaseView, [TaskActionInput]>('claimTask');
-export const unclaimTaskUpdate = defineUpdate<CaseView, [TaskActionInput]>('unclaimTask');
-export const reassignTaskUpdate = defineUpdate<CaseView, [ReassignTaskInput]>('reassignTask');
-export const caseViewQuery = defineQuery<CaseView>('caseView');
-
-/** Failure types the API maps to HTTP statuses. */
-export const REFUSAL_STATUS: Record<Refusal['code'], number> = { TaskNotOpen: 409, WrongStep: 409, OutcomeNotAllowed: 409, NotEntitled: 403 };
 
 function refuse(r: Refusal | undefined): void {
   if (r) throw ApplicationFailure.create({ type: r.code, message: r.message, nonRetryable: true });

@@ -1,0 +1,94 @@
+/**
+ * Officer actions on tasks: load the row → 404 if missing or not visible → CASL object check →
+ * 403 → the workflow update (whose validator has the last word: 409/403) → the new state.
+ * Rejected attempts are written to the audit log, so auditors see them next to the decisions.
+ */
+import { ForbiddenError } from '@casl/ability';
+import { asSubject } from '../ability';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Request } from 'express';
+import { auditStore } from '../../db/audit-store';
+import type { Db } from '../../db/knex';
+import { taskStore, type TaskRow } from '../../db/task-store';
+import {
+  claimTaskUpdate,
+  completeTaskUpdate,
+  reassignTaskUpdate,
+  REFUSAL_STATUS,
+  unclaimTaskUpdate,
+  type CaseView,
+} from '../../workflows/lib/case-messages';
+import type { Refusal } from '../../domain/tasks';
+import { ConflictError, HttpError, NotFoundError } from '../errors';
+
+export type TaskAction = 'claim' | 'unclaim' | 'complete' | 'reassign';
+
+export interface TaskActionResult {
+  task: TaskRow;
+  case: CaseView;
+}
+
+export function taskService(deps: { db: Db; temporal: Client }) {
+  const tasks = taskStore(deps.db);
+  const audit = auditStore(deps.db);
+
+  async function visible(req: Request, id: string): Promise<TaskRow> {
+    const row = await tasks.get(id);
+    if (!row || !req.ability.can('read', asSubject('Task', row))) throw new NotFoundError(`No task ${id}.`);
+    return row;
+  }
+
+  async function act(req: Request, id: string, action: TaskAction, input: { outcome?: string; payload?: Record<string, unknown>; assignee?: string | null }): Promise<TaskActionResult> {
+    const row = await visible(req, id);
+    const caslAction = action === 'unclaim' ? 'claim' : action;
+    ForbiddenError.from(req.ability).throwUnlessCan(caslAction, asSubject('Task', row));
+    if (row.status === 'done' || row.status === 'cancelled') throw new ConflictError(`The task is ${row.status}.`, { taskStatus: row.status });
+    const handle = deps.temporal.workflow.getHandle(row.workflow_id);
+    const base = { taskId: id, actor: req.user!, actorScope: req.scope };
+    try {
+      let view: CaseView;
+      switch (action) {
+        case 'claim':
+          view = await handle.executeUpdate(claimTaskUpdate, { args: [base] });
+          break;
+        case 'unclaim':
+          view = await handle.executeUpdate(unclaimTaskUpdate, { args: [base] });
+          break;
+        case 'reassign':
+          view = await handle.executeUpdate(reassignTaskUpdate, { args: [{ ...base, assignee: input.assignee ?? null }] });
+          break;
+        case 'complete':
+          view = await handle.executeUpdate(completeTaskUpdate, { args: [{ ...base, outcome: input.outcome!, payload: input.payload }] });
+          break;
+      }
+      return { task: (await tasks.get(id))!, case: view };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) throw new ConflictError('The case is closed.');
+      const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
+      if (cause instanceof ApplicationFailure && cause.type && cause.type in REFUSAL_STATUS) {
+        const code = cause.type as Refusal['code'];
+        await audit.append({
+          dedupeKey: `rejected:${req.id}:${id}`,
+          caseType: row.case_type,
+          caseId: row.case_id,
+          agencyId: row.agency_id,
+          workflowId: row.workflow_id,
+          runId: 'api',
+          actor: req.user!.sub,
+          actorRole: req.user!.role,
+          action: 'update.rejected',
+          before: null,
+          after: { taskId: id, update: action, outcome: input.outcome ?? null, refusal: code, reason: cause.message },
+          at: new Date().toISOString(),
+        });
+        throw new HttpError(REFUSAL_STATUS[code], REFUSAL_STATUS[code] === 403 ? 'Forbidden' : 'Conflict', cause.message, { refusal: code });
+      }
+      throw err;
+    }
+  }
+
+  return { visible, act, store: tasks };
+}
+
+export type TaskService = ReturnType<typeof taskService>;

@@ -1,0 +1,44 @@
+/**
+ * The messages of every case workflow — updates officers act through and the case view query —
+ * defined once and imported by the workflows and the API alike. No workflow-only APIs here.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type { describeClock } from '../../domain/clock';
+import type { Actor, Role } from '../../domain/roles';
+import type { Refusal } from '../../domain/tasks';
+
+export interface TaskActionInput {
+  taskId: string;
+  actor: Actor;
+  /** Agencies the actor may act for (own agency and, for supervisors, those below it), resolved by the API. */
+  actorScope: string[];
+}
+export interface CompleteTaskInput extends TaskActionInput {
+  outcome: string;
+  payload?: Record<string, unknown>;
+}
+export interface ReassignTaskInput extends TaskActionInput {
+  assignee: string | null;
+}
+
+export interface CaseView {
+  caseType: string;
+  caseId: string;
+  agencyId: string;
+  status: string;
+  policyVersion?: string;
+  openTasks: Array<{ taskId: string; step: string; title: string; status: string; assignee?: string; candidateRole: Role; outcomes: string[]; agencyId: string; dueAt?: string }>;
+  decisions: Array<{ taskId: string; step: string; outcome: string; actor: string; role: Role; at: string }>;
+  clocks: Array<ReturnType<typeof describeClock>>;
+  data: Record<string, unknown>;
+}
+
+export const completeTaskUpdate = defineUpdate<CaseView, [CompleteTaskInput]>('completeTask');
+export const claimTaskUpdate = defineUpdate<CaseView, [TaskActionInput]>('claimTask');
+export const unclaimTaskUpdate = defineUpdate<CaseView, [TaskActionInput]>('unclaimTask');
+export const reassignTaskUpdate = defineUpdate<CaseView, [ReassignTaskInput]>('reassignTask');
+export const caseViewQuery = defineQuery<CaseView>('caseView');
+
+/** Failure types the API maps to HTTP statuses. */
+export const REFUSAL_STATUS: Record<Refusal['code'], number> = { TaskNotOpen: 409, WrongStep: 409, OutcomeNotAllowed: 409, NotEntitled: 403 };
+
