@@ -32,7 +32,7 @@ import {
   type Threshold,
 } from '../../domain/clock';
 import { policyNumber, type PolicyVersion } from '../../domain/policies';
-import type { Actor, Role } from '../../domain/roles';
+import type { Role } from '../../domain/roles';
 import { refuseClaim, refuseCompletion, taskId as makeTaskId, type Decision, type OpenTask, type Refusal } from '../../domain/tasks';
 import {
   caseViewQuery,
