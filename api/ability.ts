@@ -47,6 +47,7 @@ export function defineAbilityFor(user: Actor | undefined, scope: string[] = user
       can('read', 'Task', { assignee: user.sub });
       can('read', 'Task', { ...inScope, assignee: null });
       can('claim', 'Task', { ...inScope, assignee: null });
+      can('claim', 'Task', { assignee: user.sub }); // claiming again is a no-op, not an error
       can('complete', 'Task', { assignee: user.sub });
       can('complete', 'Task', { ...inScope, assignee: null });
       can('read', 'History', inScope);
