@@ -5,6 +5,7 @@
 import type { ActivityDeps } from './deps';
 import { diagnosticActivities } from './diagnostics';
 import { kernelActivities } from './kernel';
+import { digestActivities } from './digest';
 
 export type { ActivityDeps } from './deps';
 
@@ -12,6 +13,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...diagnosticActivities(deps),
     ...kernelActivities(deps),
+    ...digestActivities(deps),
   };
 }
 

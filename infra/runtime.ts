@@ -10,6 +10,7 @@ import { createAuthenticator } from '../api/auth';
 import { createMailer, type Mailer } from '../activities/mailer';
 import { createDb, migrateLatest, type Db } from '../db/knex';
 import { createWorker, installSdkLogger } from '../worker/worker';
+import { ensureSchedules } from '../worker/schedules';
 import type { Config } from './config';
 import type { Endpoints } from './local';
 import { createLogger, type Logger } from './logger';
@@ -52,6 +53,7 @@ export async function createRuntime(
       taskQueue: config.temporal.taskQueue,
       deps: { db, mailer, publicUrl: config.publicUrl },
     });
+    await ensureSchedules(client, config.temporal.taskQueue);
     workerRun = worker.run();
     workerRun.catch((err: unknown) => logger.fatal({ err }, 'worker stopped'));
   }
