@@ -1,0 +1,87 @@
+/**
+ * Determinism: every recorded history in test/histories/ is replayed against the current
+ * workflow code. A change that would break running cases (reordered activities, a new timer
+ * without patched()) fails here. `RECORD_HISTORIES=1 npx jest --selectProjects system
+ * --testPathPatterns replay` records fresh histories from the dev server first.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { spawnSync } from 'node:child_process';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+import { ensureTemporalCli } from '../../infra/tools';
+import { diagnosticsWorkflow, dailyDigestWorkflow } from '../../workflows';
+import { caseViewQuery, completeTaskUpdate, claimTaskUpdate } from '../../workflows/lib/kernel';
+import { kernelTestWorkflow } from '../workflows/kernel-test';
+import { system, systemContext, TEST_WORKFLOWS, uniqueId } from '../helpers/system';
+
+const DIR = path.resolve(__dirname, '../histories');
+
+/**
+ * Exports a finished workflow's history as JSON with the Temporal CLI, to `<type>--<workflowId>.json`:
+ * replay needs the original workflow ID (task IDs and audit keys derive from it).
+ */
+async function save(workflowId: string, type: string): Promise<void> {
+  const file = `${type}--${workflowId}.json`;
+  const cli = await ensureTemporalCli(path.resolve(__dirname, '../..'));
+  const r = spawnSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--address', system.temporalAddress(), '--output', 'json'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  fs.writeFileSync(path.join(DIR, file), JSON.stringify(JSON.parse(r.stdout), null, 1) + '\n');
+}
+
+async function record(): Promise<void> {
+  const ctx = await systemContext();
+  const worker = await ctx.createWorker();
+  try {
+    await worker.runUntil(async () => {
+      const officer = { sub: 'officer-stp-01', role: 'officer' as const, agencyId: 'H99.20' };
+      const caseId = uniqueId('REPLAY');
+      const handle = await ctx.client.workflow.start(kernelTestWorkflow, { taskQueue: ctx.taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 5, withApproval: true }] });
+      const waitTask = async (id: string) => {
+        while (!(await handle.query(caseViewQuery)).openTasks.some((t) => t.taskId === id)) await new Promise((r) => setTimeout(r, 50));
+      };
+      await waitTask(`${caseId}:review:1`);
+      await handle.executeUpdate(claimTaskUpdate, { args: [{ taskId: `${caseId}:review:1`, actor: officer, actorScope: ['H99.20'] }] });
+      await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${caseId}:review:1`, actor: officer, actorScope: ['H99.20'], outcome: 'approve' }] });
+      await waitTask(`${caseId}:approve:1`);
+      await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${caseId}:approve:1`, actor: { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' }, actorScope: ['H99.20'], outcome: 'sign' }] });
+      await handle.result();
+      await save(caseId, 'kernelTestWorkflow');
+
+      const doctor = await ctx.client.workflow.start(diagnosticsWorkflow, { taskQueue: ctx.taskQueue, workflowId: uniqueId('replay-doctor'), args: [{ mailTo: 'ops@motcua.local', timerMs: 100 }] });
+      await doctor.result();
+      await save(doctor.workflowId, 'diagnosticsWorkflow');
+
+      const digest = await ctx.client.workflow.start(dailyDigestWorkflow, { taskQueue: ctx.taskQueue, workflowId: uniqueId('replay-digest'), args: [{ atMs: Date.parse('2026-11-25T00:00:00Z') }] });
+      await digest.result();
+      await save(digest.workflowId, 'dailyDigestWorkflow');
+    });
+  } finally {
+    await ctx.close();
+  }
+}
+
+describe('replay of recorded histories', () => {
+  beforeAll(async () => {
+    if (process.env.RECORD_HISTORIES) await record();
+  });
+
+  it('has histories of every workflow type to replay', () => {
+    const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
+    expect(files.map((f) => f.split('--')[0]).sort()).toEqual(expect.arrayContaining(['dailyDigestWorkflow', 'diagnosticsWorkflow', 'kernelTestWorkflow']));
+  });
+
+  it('replays every recorded history without non-determinism', async () => {
+    const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
+    const histories = files.map((f) => ({ workflowId: f.slice(f.indexOf('--') + 2, -'.json'.length), history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8'))) }));
+    const results = Worker.runReplayHistories({ workflowsPath: TEST_WORKFLOWS, replayName: 'ci' }, histories);
+    const failures: string[] = [];
+    let count = 0;
+    for await (const r of results) {
+      count++;
+      if (r.error) failures.push(`${r.workflowId}: ${r.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(count).toBe(files.length);
+  });
+});
