@@ -9,9 +9,11 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { BenchResult } from './harness';
 import { workingDaysBench } from './working-days';
+import { inboxBench } from './inbox';
 
 const BENCHES: Record<string, (opts: { smoke: boolean }) => BenchResult | Promise<BenchResult>> = {
   'working-days': workingDaysBench,
+  inbox: inboxBench,
 };
 
 async function main(): Promise<void> {
@@ -35,7 +37,7 @@ async function main(): Promise<void> {
   console.log(`results written to ${path.relative(process.cwd(), file)}`);
 }
 
-main().catch((err: unknown) => {
+main().then(() => process.exit(0), (err: unknown) => {
   console.error(err);
   process.exit(1);
 });

@@ -56,3 +56,12 @@ export function caslWhere(ast: unknown): (q: Knex.QueryBuilder) => void {
     else apply(q, ast as Node);
   };
 }
+
+/**
+ * The top-level OR branches of a rule AST, each as a `where` callback. Querying each branch as its
+ * own ordered, limited subquery lets every branch use its own index (see TaskStore.page).
+ */
+export function caslBranches(ast: unknown): Array<(q: Knex.QueryBuilder) => void> {
+  if (ast !== null && (ast as Node).operator === 'or') return ((ast as Node).value as Node[]).map((child) => caslWhere(child));
+  return [caslWhere(ast)];
+}

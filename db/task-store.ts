@@ -63,23 +63,35 @@ export function taskStore(db: Db) {
     async get(id: string): Promise<TaskRow | undefined> {
       return db<TaskRow>('tasks').where({ id }).first();
     },
-    /** A keyset page, sorted by due instant (nulls last) then ID, restricted by `scope` (the caller's CASL rules). */
-    async page(filter: InboxFilter, scope: (q: Knex.QueryBuilder) => void): Promise<TaskRow[]> {
-      const q = db<TaskRow>('tasks').select('*');
-      q.where(scope);
-      if (filter.status?.length) q.whereIn('status', filter.status);
-      if (filter.step) q.where('step', filter.step);
-      if (filter.caseType) q.where('case_type', filter.caseType);
-      if (filter.dueBefore) q.where('due_at', '<', filter.dueBefore);
-      if (filter.overdueAt) q.where('due_at', '<=', filter.overdueAt).whereIn('status', ['open', 'claimed']);
-      if (filter.assignee) q.where('assignee', filter.assignee);
-      if (filter.agencyIds) q.whereIn('agency_id', filter.agencyIds);
-      if (filter.after) {
-        const { dueAt, id } = filter.after;
-        if (dueAt === null) q.whereNull('due_at').where('id', '>', id);
-        else q.where((w) => w.whereRaw('(due_at, id) > (?::timestamptz, ?)', [dueAt, id]).orWhereNull('due_at'));
-      }
-      return q.orderByRaw('due_at asc nulls last, id asc').limit(filter.limit);
+    /**
+     * A keyset page, sorted by due instant (nulls last) then ID, restricted by the caller's CASL
+     * rules given as OR-branches: each branch is its own ordered, limited subquery (an index scan
+     * on the branch's index), and the union is cut to the page.
+     */
+    async page(filter: InboxFilter, branches: Array<(q: Knex.QueryBuilder) => void>): Promise<TaskRow[]> {
+      const ORDER = 'due_at asc nulls last, id asc';
+      const sub = (branch: (q: Knex.QueryBuilder) => void) => {
+        const q = db<TaskRow>('tasks').select('*').where(branch);
+        if (filter.status?.length) q.whereIn('status', filter.status);
+        if (filter.step) q.where('step', filter.step);
+        if (filter.caseType) q.where('case_type', filter.caseType);
+        if (filter.dueBefore) q.where('due_at', '<', filter.dueBefore);
+        if (filter.overdueAt) q.where('due_at', '<=', filter.overdueAt).whereIn('status', ['open', 'claimed']);
+        if (filter.assignee) q.where('assignee', filter.assignee);
+        if (filter.agencyIds) q.whereIn('agency_id', filter.agencyIds);
+        if (filter.after) {
+          const { dueAt, id } = filter.after;
+          if (dueAt === null) q.whereNull('due_at').where('id', '>', id);
+          else q.where((w) => w.whereRaw('(due_at, id) > (?::timestamptz, ?)', [dueAt, id]).orWhereNull('due_at'));
+        }
+        return q.orderByRaw(ORDER).limit(filter.limit);
+      };
+      if (branches.length === 1) return sub(branches[0]!);
+      return db
+        .select('*')
+        .from(db.union(branches.map((b) => sub(b)), true).as('t'))
+        .orderByRaw(ORDER)
+        .limit(filter.limit) as unknown as Promise<TaskRow[]>;
     },
   };
 }

@@ -1,7 +1,7 @@
 /** The officer inbox: list, view, claim, unclaim, complete, reassign, bulk. */
 import { Router } from 'express';
 import { rulesToAST } from '@casl/ability/extra';
-import { caslWhere } from '../../db/casl-sql';
+import { caslBranches } from '../../db/casl-sql';
 import type { TaskRow } from '../../db/task-store';
 import { HttpError, InputError } from '../errors';
 import { type Api, z } from '../route';
@@ -114,7 +114,7 @@ export function taskRouter(api: Api, deps: { tasks: TaskService }): Router {
           limit: query.limit + 1,
           after: query.cursor ? decodeCursor(query.cursor) : undefined,
         },
-        caslWhere(rulesToAST(req.ability, 'read', 'Task')),
+        caslBranches(rulesToAST(req.ability, 'read', 'Task')),
       );
       const page = rows.slice(0, query.limit);
       return { items: page.map((r) => taskJson(r)), nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1]!) : null };
