@@ -69,9 +69,10 @@ export async function startTemporalDevServer(opts: {
     address,
     uiUrl: opts.uiPort ? `http://localhost:${opts.uiPort}` : undefined,
     child,
+    // A server with a database file shuts down gracefully; an in-memory one (tests) has nothing to flush.
     stop: async () => {
       if (child.exitCode !== null) return;
-      child.kill('SIGTERM');
+      child.kill(opts.dbFile ? 'SIGTERM' : 'SIGKILL');
       const timeout = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timeout);
