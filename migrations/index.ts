@@ -7,12 +7,14 @@ import * as m001 from './20261123_001_foundation';
 import * as m002 from './20261123_002_legal_time';
 import * as m003 from './20261123_003_case_kernel';
 import * as m004 from './20261123_004_inbox_covering_index';
+import * as m005 from './20261123_005_case_codes';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261123_001_foundation': m001,
   '20261123_002_legal_time': m002,
   '20261123_003_case_kernel': m003,
   '20261123_004_inbox_covering_index': m004,
+  '20261123_005_case_codes': m005,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {
