@@ -6,6 +6,7 @@ import type { ActivityDeps } from './deps';
 import { diagnosticActivities } from './diagnostics';
 import { kernelActivities } from './kernel';
 import { digestActivities } from './digest';
+import { feedbackActivities } from './feedback';
 
 export type { ActivityDeps } from './deps';
 
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
     ...diagnosticActivities(deps),
     ...kernelActivities(deps),
     ...digestActivities(deps),
+    ...feedbackActivities(deps),
   };
 }
 

@@ -17,6 +17,8 @@ export interface TaskSpec {
   priority: number;
   /** The statutory clock the task runs under, if any. */
   clockId?: string;
+  /** Payload fields an outcome needs, e.g. `{ submit: ['answer'] }`. */
+  requires?: Record<string, string[]>;
 }
 
 export interface OpenTask extends TaskSpec {
@@ -44,7 +46,7 @@ function roleMayTake(role: Role, candidate: Role): boolean {
   return role === candidate || (role === 'supervisor' && candidate === 'officer');
 }
 
-export type Refusal = { code: 'TaskNotOpen' | 'OutcomeNotAllowed' | 'WrongStep'; message: string } | { code: 'NotEntitled'; message: string };
+export type Refusal = { code: 'TaskNotOpen' | 'OutcomeNotAllowed' | 'WrongStep' | 'InvalidPayload' | 'NotEntitled'; message: string };
 
 /** Why `actor` may not claim `task` (undefined: allowed). */
 export function refuseClaim(task: OpenTask | undefined, actor: Actor, agencyScope: string[]): Refusal | undefined {
@@ -57,9 +59,14 @@ export function refuseClaim(task: OpenTask | undefined, actor: Actor, agencyScop
 }
 
 /** Why `actor` may not complete `task` with `outcome` (undefined: allowed). */
-export function refuseCompletion(task: OpenTask | undefined, actor: Actor, outcome: string, agencyScope: string[]): Refusal | undefined {
+export function refuseCompletion(task: OpenTask | undefined, actor: Actor, outcome: string, agencyScope: string[], payload: Record<string, unknown> = {}): Refusal | undefined {
   const claim = refuseClaim(task, actor, agencyScope);
   if (claim) return claim;
   if (!task!.outcomes.includes(outcome)) return { code: 'OutcomeNotAllowed', message: `Outcome "${outcome}" is not allowed here; allowed: ${task!.outcomes.join(', ')}.` };
+  const missing = (task!.requires?.[outcome] ?? []).filter((f) => {
+    const v = payload[f];
+    return typeof v !== 'string' || !v.trim();
+  });
+  if (missing.length) return { code: 'InvalidPayload', message: `Outcome "${outcome}" needs payload field(s): ${missing.join(', ')}.` };
   return undefined;
 }

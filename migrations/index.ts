@@ -8,6 +8,7 @@ import * as m002 from './20261123_002_legal_time';
 import * as m003 from './20261123_003_case_kernel';
 import * as m004 from './20261123_004_inbox_covering_index';
 import * as m005 from './20261123_005_case_codes';
+import * as m006 from './20261123_006_feedback';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261123_001_foundation': m001,
@@ -15,6 +16,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261123_003_case_kernel': m003,
   '20261123_004_inbox_covering_index': m004,
   '20261123_005_case_codes': m005,
+  '20261123_006_feedback': m006,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -1,3 +1,4 @@
 /** The workflow bundle's entry point: every workflow type the worker runs. */
 export { diagnosticsWorkflow } from './diagnostics';
 export { dailyDigestWorkflow } from './digest';
+export { feedbackWorkflow } from './feedback';

@@ -82,7 +82,8 @@ export function taskService(deps: { db: Db; temporal: Client }) {
           after: { taskId: id, update: action, outcome: input.outcome ?? null, refusal: code, reason: cause.message },
           at: new Date().toISOString(),
         });
-        throw new HttpError(REFUSAL_STATUS[code], REFUSAL_STATUS[code] === 403 ? 'Forbidden' : 'Conflict', cause.message, { refusal: code });
+        const status = REFUSAL_STATUS[code];
+        throw new HttpError(status, status === 403 ? 'Forbidden' : status === 400 ? 'Invalid request' : 'Conflict', cause.message, { refusal: code });
       }
       throw err;
     }

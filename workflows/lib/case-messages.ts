@@ -40,5 +40,5 @@ export const reassignTaskUpdate = defineUpdate<CaseView, [ReassignTaskInput]>('r
 export const caseViewQuery = defineQuery<CaseView>('caseView');
 
 /** Failure types the API maps to HTTP statuses. */
-export const REFUSAL_STATUS: Record<Refusal['code'], number> = { TaskNotOpen: 409, WrongStep: 409, OutcomeNotAllowed: 409, NotEntitled: 403 };
+export const REFUSAL_STATUS: Record<Refusal['code'], number> = { TaskNotOpen: 409, WrongStep: 409, OutcomeNotAllowed: 409, InvalidPayload: 400, NotEntitled: 403 };
 

@@ -68,6 +68,7 @@ export interface TaskOptions {
   outcomes: string[];
   clockId?: string;
   priority?: number;
+  requires?: Record<string, string[]>;
 }
 
 export class CaseKernel {
@@ -111,7 +112,7 @@ export class CaseKernel {
       },
     });
     setHandler(completeTaskUpdate, (i) => this.complete(i), {
-      validator: (i) => refuse(refuseCompletion(this.open.get(i.taskId), i.actor, i.outcome, i.actorScope)),
+      validator: (i) => refuse(refuseCompletion(this.open.get(i.taskId), i.actor, i.outcome, i.actorScope, i.payload)),
     });
   }
 
@@ -263,6 +264,7 @@ export class CaseKernel {
       outcomes: o.outcomes,
       priority: o.priority ?? 0,
       clockId: o.clockId,
+      requires: o.requires,
       status: 'open',
       openedAtMs: Date.now(),
       dueAtMs: c ? dueAt(this.calendar, c) : undefined,

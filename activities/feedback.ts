@@ -1,0 +1,57 @@
+/**
+ * Feedback side effects: the `feedback` read model and the submitter's e-mails (Vietnamese),
+ * each sent once per (case, purpose).
+ */
+import { sendOnce } from '../db/mail-ledger';
+import type { ActivityDeps } from './deps';
+
+export type FeedbackNotice = 'receipt' | 'not_accepted' | 'clarification' | 'published';
+
+export interface FeedbackPatch {
+  status?: string;
+  class?: number | null;
+  competent_agency_id?: string | null;
+  not_accepted_reason?: string | null;
+  answer?: string | null;
+  answered_at?: string | null;
+  published_at?: string | null;
+  answered_on_time?: boolean | null;
+}
+
+const TEMPLATES: Record<FeedbackNotice, (code: string, detail: string, url: string) => { subject: string; text: string }> = {
+  receipt: (code, _d, url) => ({
+    subject: `[Cổng Dịch vụ công] Đã tiếp nhận phản ánh, kiến nghị ${code}`,
+    text: `Phản ánh, kiến nghị của Quý vị đã được tiếp nhận với mã số ${code}.\nQuý vị có thể theo dõi tình trạng xử lý tại ${url}/feedback/${code}.\n`,
+  }),
+  not_accepted: (code, reason) => ({
+    subject: `[Cổng Dịch vụ công] Phản ánh, kiến nghị ${code} không đủ điều kiện xử lý`,
+    text: `Phản ánh, kiến nghị mã số ${code} không được tiếp nhận xử lý.\nLý do: ${reason}\n`,
+  }),
+  clarification: (code, question, url) => ({
+    subject: `[Cổng Dịch vụ công] Đề nghị bổ sung thông tin cho phản ánh ${code}`,
+    text: `Cơ quan xử lý đề nghị Quý vị làm rõ nội dung phản ánh, kiến nghị mã số ${code}:\n${question}\nVui lòng trả lời tại ${url}/feedback/${code}.\n`,
+  }),
+  published: (code, _d, url) => ({
+    subject: `[Cổng Dịch vụ công] Đã có trả lời phản ánh, kiến nghị ${code}`,
+    text: `Phản ánh, kiến nghị mã số ${code} đã được trả lời và công khai tại ${url}/public/feedback/${code}.\nQuý vị có thể đánh giá mức độ hài lòng với câu trả lời.\n`,
+  }),
+};
+
+export function feedbackActivities(deps: ActivityDeps) {
+  return {
+    async updateFeedback(code: string, patch: FeedbackPatch): Promise<void> {
+      await deps.db('feedback').where({ code }).update({ ...patch, updated_at: deps.db.fn.now() });
+    },
+    /** E-mails the submitter once per (case, notice, round). */
+    async notifySubmitter(code: string, notice: FeedbackNotice, detail = '', round = 1): Promise<'sent' | 'already-sent' | 'no-address'> {
+      const row = await deps.db('feedback_submitters').where({ code }).first<{ email: string } | undefined>();
+      if (!row) return 'no-address';
+      const { subject, text } = TEMPLATES[notice](code, detail, deps.publicUrl);
+      return sendOnce(deps.db, deps.mailer, `feedback:${code}:${notice}:${round}:${row.email}`, {
+        to: [row.email],
+        subject,
+        text: `Kính gửi Quý vị,\n\n${text}\nThư được gửi tự động từ Hệ thống tiếp nhận, trả lời phản ánh, kiến nghị; vui lòng không trả lời thư này.`,
+      });
+    },
+  };
+}

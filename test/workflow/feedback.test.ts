@@ -1,0 +1,180 @@
+/**
+ * feedbackWorkflow under time skipping with real activities (PostgreSQL, SMTP sink): every path —
+ * not accepted; transfer with send-back; clarification pause; returned for re-answer; published;
+ * overdue with escalation — asserting rows, alerts and the e-mails actually received.
+ */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createActivities } from '../../activities';
+import { createMailer, type Mailer } from '../../activities/mailer';
+import { auditStore } from '../../db/audit-store';
+import { createDb, type Db } from '../../db/knex';
+import type { Actor } from '../../domain/roles';
+import { caseViewQuery, completeTaskUpdate } from '../../workflows/lib/kernel';
+import { clarificationSignal, feedbackWorkflow } from '../../workflows/feedback';
+import { installSdkLogger } from '../../worker/worker';
+import { mailMatching, system, TEST_WORKFLOWS } from '../helpers/system';
+
+installSdkLogger();
+
+const operator: Actor = { sub: 'operator-01', role: 'operator', agencyId: 'VPCP' };
+const officer20: Actor = { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' };
+const leader20: Actor = { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' };
+const officer21: Actor = { sub: 'officer-stc-01', role: 'officer', agencyId: 'H99.21' };
+const scope = (a: Actor) => [a.agencyId!];
+
+let seq = 0;
+const nextCode = () => `PAKN.29990101.${String(++seq + Math.floor(Math.random() * 5000)).padStart(4, '0')}`;
+
+describe('feedbackWorkflow (time skipping, real PostgreSQL and SMTP)', () => {
+  let env: TestWorkflowEnvironment;
+  let bundle: WorkflowBundle;
+  let db: Db;
+  let mailer: Mailer;
+  const taskQueue = 'feedback-test';
+
+  beforeAll(async () => {
+    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: system.testServerPath() } } });
+    db = createDb(system.databaseUrl(), { poolMax: 5 });
+    mailer = createMailer({ smtpUrl: system.smtpUrl(), from: 'motcua <no-reply@motcua.local>' });
+    bundle = await bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+  });
+  afterAll(async () => {
+    mailer?.close();
+    await db?.destroy();
+    await env?.teardown();
+  });
+
+  const started: WorkflowHandle[] = [];
+  /** A worker per test; whatever a test leaves running is terminated so later time skips stay quiet. */
+  const withWorker = async (fn: () => Promise<void>) => {
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000' }) });
+    try {
+      await worker.runUntil(fn);
+    } finally {
+      for (const h of started.splice(0)) await h.terminate('test over').catch(() => undefined);
+    }
+  };
+
+  /** What the API does at intake: the rows (personal data kept out of workflow history), then the workflow. */
+  async function submit(): Promise<{ code: string; email: string; handle: WorkflowHandle }> {
+    const code = nextCode();
+    const email = `${code.toLowerCase()}@nguoidan.motcua.local`;
+    const receivedAtMs = await env.currentTimeMs();
+    await db('feedback').insert({ code, status: 'received', channel: 'portal', submitted_by: 'citizen-001', title: 'Chậm cấp giấy phép', content: 'Hồ sơ của tôi bị chậm nhiều tuần mà không có thông báo.', receiving_agency_id: 'H99.20', received_at: new Date(receivedAtMs) });
+    await db('feedback_submitters').insert({ code, full_name: 'Nguyễn Văn An', address: 'Số 1 đường Minh Họa', phone: '0912345678', email });
+    const handle = await env.client.workflow.start(feedbackWorkflow, { taskQueue, workflowId: code, args: [{ code, receivedAtMs, receivingAgencyId: 'H99.20', operatorAgencyId: 'VPCP' }] });
+    started.push(handle);
+    return { code, email, handle };
+  }
+
+  async function taskOpen(handle: WorkflowHandle, taskId: string) {
+    for (let i = 0; i < 200 && !(await handle.query(caseViewQuery)).openTasks.some((t) => t.taskId === taskId); i++) await new Promise((r) => setTimeout(r, 25));
+  }
+
+  async function decide(handle: WorkflowHandle, taskId: string, actor: Actor, outcome: string, payload: Record<string, unknown> = {}) {
+    await taskOpen(handle, taskId);
+    return handle.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor, actorScope: scope(actor), outcome, payload }] });
+  }
+
+  const row = (code: string) => db('feedback').where({ code }).first();
+  const mailTo = (email: string) => mailMatching((m) => m.to.includes(email));
+
+  it('not accepted: the reason goes to the submitter and the case closes', async () => {
+    await withWorker(async () => {
+      const { code, email, handle } = await submit();
+      await expect(decide(handle, `${code}:classify:1`, operator, 'not_accepted')).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
+      await decide(handle, `${code}:classify:1`, operator, 'not_accepted', { reason: 'Nội dung không thuộc phạm vi tiếp nhận' });
+      expect(await handle.result()).toEqual({ status: 'not_accepted' });
+      expect(await row(code)).toMatchObject({ status: 'not_accepted', class: 1, not_accepted_reason: 'Nội dung không thuộc phạm vi tiếp nhận' });
+      const mails = await mailTo(email);
+      expect(mails.map((m) => m.subject)).toEqual([`[Cổng Dịch vụ công] Đã tiếp nhận phản ánh, kiến nghị ${code}`, `[Cổng Dịch vụ công] Phản ánh, kiến nghị ${code} không đủ điều kiện xử lý`]);
+      expect(mails[1]!.text).toContain('Nội dung không thuộc phạm vi tiếp nhận');
+    });
+  });
+
+  it('transfer with send-back, clarification pause, return for re-answer, then publication', async () => {
+    await withWorker(async () => {
+      const { code, email, handle } = await submit();
+      // Routed to the wrong department, sent back, re-routed (the same transfer clock).
+      await decide(handle, `${code}:classify:1`, operator, 'outside', { competentAgencyId: 'H99.21' });
+      expect(await row(code)).toMatchObject({ status: 'transferring', class: 4, competent_agency_id: 'H99.21' });
+      await decide(handle, `${code}:accept:1`, officer21, 'send_back', { reason: 'Không thuộc thẩm quyền của Sở Tài chính' });
+      await decide(handle, `${code}:classify:2`, operator, 'outside', { competentAgencyId: 'H99.20' });
+      await decide(handle, `${code}:accept:2`, officer20, 'accept');
+      const transfer = (await handle.query(caseViewQuery)).clocks.find((c) => c.id === 'transfer')!;
+      expect(transfer.state).toBe('stopped');
+
+      // Clarification: the answer clock pauses while the submitter replies (3 working days later).
+      const dueBefore = (await handle.query(caseViewQuery)).clocks.find((c) => c.id === 'answer')!.dueDate;
+      await decide(handle, `${code}:draft:1`, officer20, 'request_clarification', { question: 'Đề nghị cung cấp số biên nhận hồ sơ.' });
+      expect((await row(code)).status).toBe('awaiting_clarification');
+      await env.sleep('5 days');
+      await handle.signal(clarificationSignal, { text: 'Số biên nhận: H99.20-261101-0001' });
+      const afterPause = (await handle.query(caseViewQuery)).clocks.find((c) => c.id === 'answer')!;
+      expect(afterPause.pausedWorkingDays).toBeGreaterThan(0);
+      expect(afterPause.dueDate > dueBefore).toBe(true);
+
+      // Draft, leader asks for a revision, redraft, approve.
+      await decide(handle, `${code}:draft:2`, officer20, 'submit', { answer: 'Bản nháp' });
+      await decide(handle, `${code}:approve:1`, leader20, 'revise');
+      await expect(decide(handle, `${code}:draft:3`, officer20, 'submit', {})).rejects.toMatchObject({ cause: { type: 'InvalidPayload' } });
+      await decide(handle, `${code}:draft:3`, officer20, 'submit', { answer: 'Sở Tư pháp đã xử lý hồ sơ và xin lỗi vì sự chậm trễ.' });
+      await decide(handle, `${code}:approve:2`, leader20, 'approve');
+      expect(await row(code)).toMatchObject({ status: 'checking', answered_on_time: true });
+
+      // Quality check returns it once (QĐ 31 Art 46): a new limit, a new answer.
+      await decide(handle, `${code}:check:1`, operator, 'return', { reason: 'Chưa trả lời đúng nội dung phản ánh' });
+      await taskOpen(handle, `${code}:draft:4`);
+      expect((await handle.query(caseViewQuery)).clocks.map((c) => c.id)).toContain('reanswer-1');
+      await decide(handle, `${code}:draft:4`, officer20, 'submit', { answer: 'Hồ sơ số H99.20-261101-0001 đã được trả kết quả ngày 20/11/2026; Sở xin lỗi vì sự chậm trễ.' });
+      await decide(handle, `${code}:approve:3`, leader20, 'approve');
+      await decide(handle, `${code}:check:2`, operator, 'accept');
+      expect(await handle.result()).toEqual({ status: 'published' });
+
+      expect(await row(code)).toMatchObject({ status: 'published', answer: 'Hồ sơ số H99.20-261101-0001 đã được trả kết quả ngày 20/11/2026; Sở xin lỗi vì sự chậm trễ.', competent_agency_id: 'H99.20' });
+      expect((await row(code)).published_at).not.toBeNull();
+      const subjects = (await mailTo(email)).map((m) => m.subject);
+      expect(subjects).toEqual([
+        `[Cổng Dịch vụ công] Đã tiếp nhận phản ánh, kiến nghị ${code}`,
+        `[Cổng Dịch vụ công] Đề nghị bổ sung thông tin cho phản ánh ${code}`,
+        `[Cổng Dịch vụ công] Đã có trả lời phản ánh, kiến nghị ${code}`,
+      ]);
+      const actions = (await auditStore(db).forCase('feedback', code)).map((e) => e.action);
+      expect(actions).toEqual(expect.arrayContaining(['feedback.sent_back', 'feedback.clarified', 'feedback.answer_returned', 'case.closed']));
+      expect(await auditStore(db).verify('feedback', code)).toMatchObject({ ok: true });
+    });
+  });
+
+  it('overdue answer: alerts on the due day and every working day after, escalation to the province', async () => {
+    await withWorker(async () => {
+      const { code, handle } = await submit();
+      await decide(handle, `${code}:classify:1`, operator, 'within');
+      await decide(handle, `${code}:accept:1`, officer20, 'accept');
+      await env.sleep('25 days');
+      const alerts = await db('alerts').where({ case_id: code, clock_id: 'answer' }).orderBy('id');
+      const kinds = new Set(alerts.map((a) => a.kind));
+      expect([...kinds].sort()).toEqual(['due', 'escalation', 'overdue', 'reminder']);
+      expect(alerts.find((a) => a.kind === 'escalation')).toMatchObject({ agency_id: 'H99' });
+      expect(new Set(alerts.map((a) => a.threshold_key)).size).toBe(alerts.length);
+      const province = await mailMatching((m) => m.to.includes('giamsat@ubnd.h99.motcua.local') && m.subject.includes(code));
+      expect(province).toHaveLength(1);
+      expect(province[0]!.subject).toMatch(/Chuyển cấp trên/);
+    });
+  });
+
+  it('clarification not answered within the limit: the clock resumes by itself', async () => {
+    await withWorker(async () => {
+      const { code, handle } = await submit();
+      await decide(handle, `${code}:classify:1`, operator, 'within');
+      await decide(handle, `${code}:accept:1`, officer20, 'accept');
+      await decide(handle, `${code}:draft:1`, officer20, 'request_clarification', { question: 'Đề nghị cung cấp thêm thông tin.' });
+      await env.sleep('14 days');
+      const view = await handle.query(caseViewQuery);
+      expect(view.clocks.find((c) => c.id === 'answer')!.state).toBe('running');
+      expect(view.openTasks.map((t) => t.taskId)).toEqual([`${code}:draft:2`]);
+      expect((await auditStore(db).forCase('feedback', code)).map((e) => e.action)).toContain('feedback.clarification_expired');
+    });
+  });
+});

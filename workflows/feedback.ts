@@ -1,0 +1,138 @@
+/**
+ * feedbackWorkflow — phản ánh, kiến nghị (QĐ 31/2021 Chapter VI; Decree 20/2008 as amended by
+ * Decree 92/2017): receipt → classification by the portal operator → transfer to the competent
+ * agency within the transfer limit from receipt (the agency may send it back; the operator
+ * re-routes on the same clock) → answer drafted by an agency officer (clarification from the
+ * submitter pauses the clock) and approved by the agency's leader → quality check by the operator
+ * (a returned answer gets a new limit) → publication. ID: the PAKN code.
+ */
+import { defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { ACTIVITY_IO, ACTIVITY_NOTIFY } from '../temporal.config';
+import { endOfDay, localDay } from '../domain/calendar/days';
+import { CaseKernel } from './lib/kernel';
+
+const io = proxyActivities<Activities>(ACTIVITY_IO);
+const notify = proxyActivities<Activities>(ACTIVITY_NOTIFY);
+
+export interface FeedbackInput {
+  code: string;
+  receivedAtMs: number;
+  receivingAgencyId: string;
+  /** The portal operator's agency (classification and quality check). */
+  operatorAgencyId: string;
+}
+
+export const clarificationSignal = defineSignal<[{ text: string }]>('feedbackClarification');
+
+const CLASS = { conduct: 2, within: 3, outside: 4 } as const;
+
+export async function feedbackWorkflow(input: FeedbackInput): Promise<{ status: string }> {
+  const { code, operatorAgencyId: operator } = input;
+  const k = new CaseKernel('feedback', code, input.receivingAgencyId);
+  const replies: string[] = [];
+  setHandler(clarificationSignal, (r) => void replies.push(r.text));
+  const status = async (s: string, patch: Parameters<typeof io.updateFeedback>[1] = {}) => {
+    k.status = s;
+    await io.updateFeedback(code, { status: s, ...patch });
+  };
+
+  await k.init(input.receivedAtMs, { code });
+  await notify.notifySubmitter(code, 'receipt');
+
+  // 1. Classification and transfer, against the transfer limit counted from receipt.
+  k.startClock('transfer', { workingDays: k.policyDays('feedback.transfer'), title: `Phân loại, chuyển xử lý phản ánh ${code}`, agencyId: operator, atMs: input.receivedAtMs });
+  let competent = input.receivingAgencyId;
+  for (;;) {
+    await status('classifying');
+    const c = await k.task({
+      step: 'classify',
+      title: 'Phân loại phản ánh, kiến nghị và chọn cơ quan có thẩm quyền',
+      agencyId: operator,
+      candidateRole: 'operator',
+      outcomes: ['not_accepted', 'conduct', 'within', 'outside'],
+      clockId: 'transfer',
+      requires: { not_accepted: ['reason'], conduct: ['competentAgencyId'], outside: ['competentAgencyId'] },
+    });
+    if (c.outcome === 'not_accepted') {
+      const reason = String(c.payload.reason);
+      await k.stopClock('transfer');
+      await status('not_accepted', { class: 1, not_accepted_reason: reason });
+      await notify.notifySubmitter(code, 'not_accepted', reason);
+      return { status: (await k.finish('not_accepted')).status };
+    }
+    competent = c.outcome === 'within' ? input.receivingAgencyId : String(c.payload.competentAgencyId);
+    k.agencyId = competent;
+    await status('transferring', { class: CLASS[c.outcome as keyof typeof CLASS], competent_agency_id: competent });
+    const a = await k.task({
+      step: 'accept',
+      title: 'Tiếp nhận phản ánh, kiến nghị được chuyển đến',
+      agencyId: competent,
+      candidateRole: 'officer',
+      outcomes: ['accept', 'send_back'],
+      clockId: 'transfer',
+      requires: { send_back: ['reason'] },
+    });
+    if (a.outcome === 'accept') break;
+    await k.audit('feedback.sent_back', a.actor, { competentAgencyId: competent }, { reason: String(a.payload.reason) });
+  }
+  await k.stopClock('transfer');
+
+  // 2. Answer, approval and quality check; a returned answer gets a new limit.
+  let clockId = 'answer';
+  k.startClock(clockId, { workingDays: k.policyDays('feedback.answer'), title: `Trả lời phản ánh ${code}`, agencyId: competent });
+  let clarifications = 0;
+  for (let round = 1; ; round++) {
+    let answer = '';
+    for (;;) {
+      await status('answering');
+      const d = await k.task({
+        step: 'draft',
+        title: 'Dự thảo trả lời phản ánh, kiến nghị',
+        agencyId: competent,
+        candidateRole: 'officer',
+        outcomes: ['submit', 'request_clarification'],
+        clockId,
+        requires: { submit: ['answer'], request_clarification: ['question'] },
+      });
+      if (d.outcome === 'submit') {
+        answer = String(d.payload.answer);
+      } else {
+        clarifications++;
+        await k.pauseClock(clockId, 'waiting for the submitter');
+        await status('awaiting_clarification');
+        await notify.notifySubmitter(code, 'clarification', String(d.payload.question), clarifications);
+        const now = Date.now();
+        const limitMs = endOfDay(k.calendar.addWorkingDays(localDay(now), k.policyDays('feedback.clarificationWait'))) - now;
+        const replied = await k.waitUntil(() => replies.length > 0, limitMs);
+        await k.audit(replied ? 'feedback.clarified' : 'feedback.clarification_expired', { sub: 'system', role: 'admin' }, null, replied ? { reply: replies.join('\n') } : null);
+        replies.length = 0;
+        await k.resumeClock(clockId);
+        continue;
+      }
+      await status('approving');
+      const ap = await k.task({ step: 'approve', title: 'Phê duyệt trả lời phản ánh, kiến nghị', agencyId: competent, candidateRole: 'supervisor', outcomes: ['approve', 'revise'], clockId });
+      if (ap.outcome === 'approve') break;
+    }
+    const onTime = Date.now() < k.dueAtMs(clockId);
+    await k.stopClock(clockId);
+    await status('checking', { answer, answered_at: new Date().toISOString(), answered_on_time: onTime });
+    const q = await k.task({
+      step: 'check',
+      title: 'Kiểm tra chất lượng trả lời trước khi công khai',
+      agencyId: operator,
+      candidateRole: 'operator',
+      outcomes: ['accept', 'return'],
+      requires: { return: ['reason'] },
+    });
+    if (q.outcome === 'accept') break;
+    await k.audit('feedback.answer_returned', q.actor, null, { reason: String(q.payload.reason), round });
+    clockId = `reanswer-${round}`;
+    k.startClock(clockId, { workingDays: k.policyDays('feedback.reanswer'), title: `Trả lời lại phản ánh ${code}`, agencyId: competent });
+  }
+
+  // 3. Publication.
+  await status('published', { published_at: new Date().toISOString() });
+  await notify.notifySubmitter(code, 'published');
+  return { status: (await k.finish('published')).status };
+}
