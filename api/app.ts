@@ -21,6 +21,7 @@ import { alertRouter } from './routes/alerts';
 import { historyRouter } from './routes/history';
 import { taskRouter } from './routes/tasks';
 import { taskService } from './services/tasks';
+import { feedbackRouter } from './routes/feedback';
 import { legalTimeService } from './services/legal-time';
 import { legalTimeStore } from '../db/legal-time-store';
 import { agencyScopes, type AgencyScopes } from './services/scope';
@@ -34,6 +35,8 @@ export interface AppDeps {
   bodyLimit?: string;
   rateLimitPerMinute?: number;
   publicUrl?: string;
+  /** The portal operator's agency (feedback classification and quality check). */
+  operatorAgencyId?: string;
 }
 
 export interface App {
@@ -100,6 +103,7 @@ export function createApp(deps: AppDeps): App {
   app.use(taskRouter(api, { tasks: taskService({ db: deps.db, temporal: deps.temporal }) }));
   app.use(alertRouter(api, { db: deps.db }));
   app.use(historyRouter(api, { db: deps.db, temporal: deps.temporal }));
+  app.use(feedbackRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, operatorAgencyId: deps.operatorAgencyId ?? 'VPCP' }));
 
   let document: object | undefined;
   const openapi = () =>

@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { formatDate, type DayNumber } from '../domain/calendar/days';
+import type { Knex } from 'knex';
 import type { Db } from './knex';
 
 export class IdempotencyConflictError extends Error {}
@@ -29,7 +30,16 @@ export function intakeStore(db: Db) {
      * Reserves the next number of `series` on `day` for a request, or returns what an earlier
      * request with the same key got. `makeCode` turns the number into the case code.
      */
-    async reserve(o: { series: string; day: DayNumber; scope: string; key?: string; hash: string; makeCode: (n: number) => string }): Promise<Reservation & { code: string }> {
+    async reserve(o: {
+      series: string;
+      day: DayNumber;
+      scope: string;
+      key?: string;
+      hash: string;
+      makeCode: (n: number) => string;
+      /** Writes the intake record in the same transaction (a failure burns no number). */
+      onNew?: (trx: Knex.Transaction, code: string) => Promise<void>;
+    }): Promise<Reservation & { code: string }> {
       return db.transaction(async (trx) => {
         if (o.key) {
           // Serialise requests with the same key (a concurrent duplicate waits for the first).
@@ -49,6 +59,7 @@ export function intakeStore(db: Db) {
           .returning('last');
         const number = (row as { last: number }).last;
         const code = o.makeCode(number);
+        await o.onNew?.(trx, code);
         if (o.key) await trx('idempotency_keys').insert({ scope: o.scope, key: o.key, request_hash: o.hash, resource: code, state: 'pending' });
         return { kind: 'new' as const, number, code };
       });

@@ -37,6 +37,7 @@ const schema = z
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
     BODY_LIMIT: z.string().default('256kb'),
     MIGRATE_ON_START: bool.default(true),
+    PORTAL_OPERATOR_AGENCY: z.string().default('VPCP'),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -67,6 +68,7 @@ export interface Config {
   rateLimitPerMinute: number;
   bodyLimit: string;
   migrateOnStart: boolean;
+  operatorAgencyId: string;
 }
 
 export class ConfigError extends Error {}
@@ -115,5 +117,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     bodyLimit: e.BODY_LIMIT,
     migrateOnStart: e.MIGRATE_ON_START,
+    operatorAgencyId: e.PORTAL_OPERATOR_AGENCY,
   };
 }

@@ -70,6 +70,7 @@ export async function createRuntime(
       bodyLimit: config.bodyLimit,
       rateLimitPerMinute: config.rateLimitPerMinute,
       publicUrl: config.publicUrl,
+      operatorAgencyId: config.operatorAgencyId,
     });
     server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {

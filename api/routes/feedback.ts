@@ -1,0 +1,295 @@
+/**
+ * Feedback (PAKN) API: intake (citizens, or officers entering paper/phone/fax/e-mail feedback),
+ * the submitter's view, clarification replies, rating, the public answered-feedback search (the
+ * portal's FAQ) and supervisors' statistics.
+ */
+import { Router, type Request } from 'express';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { intakeStore, IdempotencyConflictError, requestHash } from '../../db/intake-store';
+import type { Db } from '../../db/knex';
+import { localDay } from '../../domain/calendar';
+import { paknCode } from '../../domain/codes';
+import { FEEDBACK_CHANNELS, looksVietnamese, onTimeScore, VN_PHONE } from '../../domain/feedback';
+import { clarificationSignal, feedbackWorkflow } from '../../workflows/feedback';
+import { ConflictError, HttpError, InputError, NotAllowedError, NotFoundError } from '../errors';
+import { type Api, z } from '../route';
+
+const SubmitSchema = z
+  .object({
+    title: z.string().trim().min(5).max(300),
+    content: z.string().trim().min(20).max(10_000).refine(looksVietnamese, 'Nội dung phản ánh, kiến nghị phải viết bằng tiếng Việt (QĐ 31/2021 Điều 41).'),
+    receivingAgencyId: z.string().min(1).max(64),
+    channel: z.enum(FEEDBACK_CHANNELS).optional().describe('Officers entering feedback received on paper, by phone, fax or e-mail set the channel; citizens use portal'),
+    submitter: z.object({
+      fullName: z.string().trim().min(2).max(200),
+      address: z.string().trim().min(5).max(500),
+      phone: z.string().regex(VN_PHONE, 'số điện thoại không hợp lệ'),
+      email: z.string().email(),
+    }),
+  })
+  .openapi('FeedbackSubmission');
+
+interface FeedbackRow {
+  code: string;
+  status: string;
+  channel: string;
+  submitted_by: string;
+  title: string;
+  content: string;
+  receiving_agency_id: string;
+  competent_agency_id: string | null;
+  class: number | null;
+  not_accepted_reason: string | null;
+  answer: string | null;
+  received_at: Date;
+  answered_at: Date | null;
+  published_at: Date | null;
+  answered_on_time: boolean | null;
+  rating: number | null;
+}
+
+export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQueue: string; operatorAgencyId: string }): Router {
+  const router = Router();
+  const intake = intakeStore(deps.db);
+  const codeParam = z.object({ code: z.string().regex(/^PAKN\.\d{8}\.\d{4}$/) });
+
+  async function load(code: string): Promise<FeedbackRow> {
+    const row = await deps.db<FeedbackRow>('feedback').where({ code }).first();
+    if (!row) throw new NotFoundError(`No feedback ${code}.`);
+    return row;
+  }
+
+  /** Officials who handle the case, and the operator, see it with the submitter; the submitter sees their own. */
+  function access(req: Request, row: FeedbackRow): 'owner' | 'official' | 'none' {
+    const u = req.user;
+    if (!u) return 'none';
+    if (u.role === 'admin' || (u.role === 'operator' && u.agencyId === deps.operatorAgencyId)) return 'official';
+    if (u.role === 'citizen') return row.submitted_by === u.sub ? 'owner' : 'none';
+    const agencies = [row.receiving_agency_id, row.competent_agency_id].filter(Boolean) as string[];
+    return agencies.some((a) => req.scope.includes(a)) ? 'official' : 'none';
+  }
+
+  api.route(router, {
+    method: 'post',
+    path: '/feedback',
+    summary: 'Submit feedback (citizens), or enter feedback received on paper, by phone, fax or e-mail (officers). Send an Idempotency-Key.',
+    tags: ['feedback'],
+    auth: true,
+    body: SubmitSchema,
+    status: 201,
+    responses: { 201: { description: 'Received', schema: z.object({ code: z.string(), status: z.string() }) }, 409: { description: 'Idempotency-Key reused with another body' } },
+    handler: async ({ body, req, res }) => {
+      const u = req.user!;
+      if (u.role === 'citizen' && body.channel && body.channel !== 'portal') throw new InputError('Citizens submit through the portal.', [{ path: 'body.channel', message: 'must be portal' }]);
+      if (u.role !== 'citizen' && !['officer', 'supervisor', 'operator', 'admin'].includes(u.role)) throw new NotAllowedError();
+      const agency = await deps.db('agencies').where({ id: body.receivingAgencyId }).first();
+      if (!agency) throw new InputError('Unknown receiving agency.', [{ path: 'body.receivingAgencyId', message: 'no such agency' }]);
+      const key = req.get('idempotency-key');
+      if (key !== undefined && !/^[\w.\-:]{8,200}$/.test(key)) throw new InputError('Idempotency-Key must be 8–200 letters, digits, ., -, _ or :.', [{ path: 'header.idempotency-key', message: 'invalid' }]);
+      const channel = u.role === 'citizen' ? 'portal' : (body.channel ?? 'portal');
+      const now = Date.now();
+      const scope = `${u.sub}:feedback`;
+      let reservation;
+      try {
+        reservation = await intake.reserve({
+          series: 'PAKN',
+          day: localDay(now),
+          scope,
+          key,
+          hash: requestHash(body),
+          makeCode: (n) => paknCode(localDay(now), n),
+          onNew: async (trx, code) => {
+            await trx('feedback').insert({ code, status: 'received', channel, submitted_by: u.sub, title: body.title, content: body.content, receiving_agency_id: body.receivingAgencyId, received_at: new Date(now) });
+            await trx('feedback_submitters').insert({ code, full_name: body.submitter.fullName, address: body.submitter.address, phone: body.submitter.phone, email: body.submitter.email });
+          },
+        });
+      } catch (err) {
+        if (err instanceof IdempotencyConflictError) throw new ConflictError(err.message);
+        throw err;
+      }
+      if (reservation.kind === 'done') {
+        res.status(reservation.statusCode).json(reservation.response);
+        return;
+      }
+      const code = reservation.code;
+      const received = await deps.db<FeedbackRow>('feedback').where({ code }).first('received_at');
+      await deps.temporal.workflow.start(feedbackWorkflow, {
+        taskQueue: deps.taskQueue,
+        workflowId: code,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        args: [{ code, receivedAtMs: received!.received_at.getTime(), receivingAgencyId: body.receivingAgencyId, operatorAgencyId: deps.operatorAgencyId }],
+      });
+      const answer = { code, status: 'received' };
+      await intake.complete({ scope, key, statusCode: 201, response: answer });
+      return answer;
+    },
+  });
+
+  api.route(router, {
+    method: 'get',
+    path: '/feedback/:code',
+    summary: 'A feedback case: the submitter sees their own; officials of the agencies handling it see it with the submitter’s contact',
+    tags: ['feedback'],
+    auth: true,
+    params: codeParam,
+    responses: { 200: { description: 'The case', schema: z.record(z.string(), z.unknown()) }, 404: { description: 'Not found' } },
+    handler: async ({ params, req }) => {
+      const row = await load(params.code);
+      const who = access(req, row);
+      if (who === 'none') throw new NotFoundError(`No feedback ${params.code}.`);
+      const steps = await deps.db('audit_events').where({ case_type: 'feedback', case_id: row.code }).whereIn('action', ['case.started', 'task.completed', 'feedback.clarified', 'case.closed']).orderBy('id').select('action', 'at', 'after');
+      const view: Record<string, unknown> = {
+        code: row.code,
+        status: row.status,
+        channel: row.channel,
+        title: row.title,
+        content: row.content,
+        receivingAgencyId: row.receiving_agency_id,
+        competentAgencyId: row.competent_agency_id,
+        class: row.class,
+        notAcceptedReason: row.not_accepted_reason,
+        answer: row.published_at ? row.answer : who === 'official' ? row.answer : null,
+        receivedAt: row.received_at.toISOString(),
+        publishedAt: row.published_at?.toISOString() ?? null,
+        rating: row.rating,
+        history: steps.map((s: { action: string; at: Date; after: Record<string, unknown> | null }) => ({ at: s.at.toISOString(), action: s.action, step: s.after?.step ?? null, outcome: s.after?.outcome ?? null })),
+      };
+      if (who === 'official') {
+        const sub = await deps.db('feedback_submitters').where({ code: row.code }).first('full_name', 'address', 'phone', 'email');
+        view.submitter = sub ? { fullName: sub.full_name, address: sub.address, phone: sub.phone, email: sub.email } : null;
+      }
+      return view;
+    },
+  });
+
+  api.route(router, {
+    method: 'post',
+    path: '/feedback/:code/clarification',
+    summary: 'The submitter answers a request for clarification (resumes the answer clock)',
+    tags: ['feedback'],
+    auth: true,
+    params: codeParam,
+    body: z.object({ text: z.string().trim().min(2).max(5000) }),
+    status: 202,
+    responses: { 202: { description: 'Passed to the case' }, 409: { description: 'No clarification pending' } },
+    handler: async ({ params, body, req }) => {
+      const row = await load(params.code);
+      if (access(req, row) !== 'owner') throw new NotFoundError(`No feedback ${params.code}.`);
+      if (row.status !== 'awaiting_clarification') throw new ConflictError('No clarification is pending for this feedback.');
+      await deps.temporal.workflow.getHandle(row.code).signal(clarificationSignal, { text: body.text });
+      return { code: row.code, status: 'clarification_received' };
+    },
+  });
+
+  api.route(router, {
+    method: 'post',
+    path: '/feedback/:code/rating',
+    summary: 'The submitter rates the published answer (1–5)',
+    tags: ['feedback'],
+    auth: true,
+    params: codeParam,
+    body: z.object({ rating: z.number().int().min(1).max(5) }),
+    responses: { 200: { description: 'Recorded', schema: z.object({ code: z.string(), rating: z.number() }) } },
+    handler: async ({ params, body, req }) => {
+      const row = await load(params.code);
+      if (access(req, row) !== 'owner') throw new NotFoundError(`No feedback ${params.code}.`);
+      if (!row.published_at) throw new ConflictError('Only a published answer can be rated.');
+      await deps.db('feedback').where({ code: row.code }).update({ rating: body.rating });
+      return { code: row.code, rating: body.rating };
+    },
+  });
+
+  const PublicSchema = z.object({ code: z.string(), title: z.string(), content: z.string(), answer: z.string(), agencyId: z.string(), receivedAt: z.string(), publishedAt: z.string() }).openapi('PublishedFeedback');
+  const publicJson = (r: FeedbackRow) => ({ code: r.code, title: r.title, content: r.content, answer: r.answer ?? '', agencyId: r.competent_agency_id ?? r.receiving_agency_id, receivedAt: r.received_at.toISOString(), publishedAt: r.published_at!.toISOString() });
+
+  api.route(router, {
+    method: 'get',
+    path: '/public/feedback',
+    summary: 'Answered feedback, public (the portal’s FAQ): search by text, agency, date; no personal data',
+    tags: ['feedback'],
+    auth: false,
+    query: z.object({
+      q: z.string().trim().max(200).optional(),
+      agency: z.string().max(64).optional(),
+      from: z.string().date().optional(),
+      to: z.string().date().optional(),
+      limit: z.coerce.number().int().min(1).max(100).default(20),
+      offset: z.coerce.number().int().min(0).max(10_000).default(0),
+    }),
+    responses: { 200: { description: 'A page', schema: z.object({ items: z.array(PublicSchema), total: z.number() }) } },
+    handler: async ({ query }) => {
+      const q = deps.db<FeedbackRow>('feedback').whereNotNull('published_at');
+      if (query.q) q.whereRaw("to_tsvector('simple', title || ' ' || coalesce(answer, '')) @@ plainto_tsquery('simple', ?)", [query.q]);
+      if (query.agency) q.where((w) => w.where('competent_agency_id', query.agency!).orWhere('receiving_agency_id', query.agency!));
+      if (query.from) q.where('published_at', '>=', `${query.from}T00:00:00+07:00`);
+      if (query.to) q.where('published_at', '<', deps.db.raw("(?::date + 1)::timestamp at time zone 'Asia/Ho_Chi_Minh'", [query.to]));
+      const counted = await q.clone().count<{ count: string }[]>('* as count');
+      const rows = await q.orderBy('published_at', 'desc').limit(query.limit).offset(query.offset);
+      return { items: rows.map(publicJson), total: Number(counted[0]?.count ?? 0) };
+    },
+  });
+
+  api.route(router, {
+    method: 'get',
+    path: '/public/feedback/:code',
+    summary: 'One published answer (no personal data)',
+    tags: ['feedback'],
+    auth: false,
+    params: codeParam,
+    responses: { 200: { description: 'The answer', schema: PublicSchema }, 404: { description: 'Not published' } },
+    handler: async ({ params }) => {
+      const row = await deps.db<FeedbackRow>('feedback').where({ code: params.code }).whereNotNull('published_at').first();
+      if (!row) throw new NotFoundError(`No published feedback ${params.code}.`);
+      return publicJson(row);
+    },
+  });
+
+  api.route(router, {
+    method: 'get',
+    path: '/stats/feedback',
+    summary: 'Feedback statistics for supervisors: received, answered, on time, overdue, Circular 01/2018 index 8',
+    tags: ['feedback'],
+    auth: true,
+    query: z.object({ agency: z.string().max(64).optional(), from: z.string().date(), to: z.string().date() }),
+    responses: { 200: { description: 'Figures', schema: z.record(z.string(), z.unknown()) } },
+    handler: async ({ query, req }) => {
+      const u = req.user!;
+      if (!['supervisor', 'auditor', 'operator', 'admin'].includes(u.role)) throw new NotAllowedError();
+      const agencies = u.role === 'admin' || u.role === 'operator' ? undefined : req.scope;
+      if (query.agency && agencies && !agencies.includes(query.agency)) throw new HttpError(404, 'Not found', `No agency ${query.agency} in your scope.`);
+      const q = deps.db('feedback')
+        .where('received_at', '>=', `${query.from}T00:00:00+07:00`)
+        .where('received_at', '<', deps.db.raw("(?::date + 1)::timestamp at time zone 'Asia/Ho_Chi_Minh'", [query.to]));
+      const scopeTo = query.agency ? [query.agency] : agencies;
+      if (scopeTo) q.where((w) => w.whereIn('competent_agency_id', scopeTo).orWhere((o) => o.whereNull('competent_agency_id').whereIn('receiving_agency_id', scopeTo)));
+      const r = (await q
+        .select(
+          deps.db.raw('count(*)::int as received'),
+          deps.db.raw('count(answered_at)::int as answered'),
+          deps.db.raw('count(*) filter (where answered_on_time)::int as on_time'),
+          deps.db.raw('count(published_at)::int as published'),
+          deps.db.raw("count(*) filter (where status = 'not_accepted')::int as not_accepted"),
+          deps.db.raw('avg(rating)::float as average_rating'),
+        )
+        .first()) as { received: number; answered: number; on_time: number; published: number; not_accepted: number; average_rating: number | null };
+      const overdue = await deps.db('alerts').where('case_type', 'feedback').where('kind', 'overdue').modify((b) => {
+        if (scopeTo) b.whereIn('agency_id', scopeTo);
+      }).countDistinct<{ count: string }[]>('case_id as count');
+      return {
+        from: query.from,
+        to: query.to,
+        agency: query.agency ?? null,
+        received: r.received,
+        answered: r.answered,
+        answeredOnTime: r.on_time,
+        published: r.published,
+        notAccepted: r.not_accepted,
+        casesWithOverdueAlerts: Number(overdue[0]?.count ?? 0),
+        averageRating: r.average_rating,
+        index8Score: onTimeScore(r.on_time, r.answered),
+      };
+    },
+  });
+  return router;
+}
