@@ -19,3 +19,11 @@ export function onTimeScore(onTime: number, total: number): number {
   const share = onTime / total;
   return share >= 1 ? 2 : share >= 0.9 ? 1 : 0;
 }
+
+/** Content normalised for duplicate detection: lower case, letters and digits only, single spaces. */
+export function normaliseContent(text: string): string {
+  return text.normalize('NFC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
+}
+
+/** How far back intake looks for duplicates. */
+export const DUPLICATE_WINDOW_DAYS = 30;

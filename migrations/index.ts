@@ -9,6 +9,7 @@ import * as m003 from './20261123_003_case_kernel';
 import * as m004 from './20261123_004_inbox_covering_index';
 import * as m005 from './20261123_005_case_codes';
 import * as m006 from './20261123_006_feedback';
+import * as m007 from './20261123_007_feedback_duplicates';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261123_001_foundation': m001,
@@ -17,6 +18,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261123_004_inbox_covering_index': m004,
   '20261123_005_case_codes': m005,
   '20261123_006_feedback': m006,
+  '20261123_007_feedback_duplicates': m007,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

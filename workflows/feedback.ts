@@ -4,7 +4,8 @@
  * agency within the transfer limit from receipt (the agency may send it back; the operator
  * re-routes on the same clock) → answer drafted by an agency officer (clarification from the
  * submitter pauses the clock) and approved by the agency's leader → quality check by the operator
- * (a returned answer gets a new limit) → publication. ID: the PAKN code.
+ * (a returned answer gets a new limit) → publication. The classifier may merge a duplicate into
+ * open feedback; its submitter is then told of that case's answer. ID: the PAKN code.
  */
 import { defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
@@ -50,10 +51,21 @@ export async function feedbackWorkflow(input: FeedbackInput): Promise<{ status: 
       title: 'Phân loại phản ánh, kiến nghị và chọn cơ quan có thẩm quyền',
       agencyId: operator,
       candidateRole: 'operator',
-      outcomes: ['not_accepted', 'conduct', 'within', 'outside'],
+      outcomes: ['not_accepted', 'conduct', 'within', 'outside', 'merge'],
       clockId: 'transfer',
-      requires: { not_accepted: ['reason'], conduct: ['competentAgencyId'], outside: ['competentAgencyId'] },
+      requires: { not_accepted: ['reason'], conduct: ['competentAgencyId'], outside: ['competentAgencyId'], merge: ['intoCode'] },
     });
+    if (c.outcome === 'merge') {
+      const into = String(c.payload.intoCode);
+      if (!(await io.mergeTargetOpen(code, into))) {
+        await k.audit('feedback.merge_refused', c.actor, null, { intoCode: into, reason: 'target is not open feedback' });
+        continue;
+      }
+      await k.stopClock('transfer');
+      await status('merged', { merged_into: into });
+      await notify.notifySubmitter(code, 'merged', into);
+      return { status: (await k.finish('merged')).status };
+    }
     if (c.outcome === 'not_accepted') {
       const reason = String(c.payload.reason);
       await k.stopClock('transfer');
@@ -134,5 +146,6 @@ export async function feedbackWorkflow(input: FeedbackInput): Promise<{ status: 
   // 3. Publication.
   await status('published', { published_at: new Date().toISOString() });
   await notify.notifySubmitter(code, 'published');
+  await notify.notifyMergedSubmitters(code);
   return { status: (await k.finish('published')).status };
 }

@@ -9,7 +9,8 @@ import { intakeStore, IdempotencyConflictError, requestHash } from '../../db/int
 import type { Db } from '../../db/knex';
 import { localDay } from '../../domain/calendar';
 import { paknCode } from '../../domain/codes';
-import { FEEDBACK_CHANNELS, looksVietnamese, onTimeScore, VN_PHONE } from '../../domain/feedback';
+import { DUPLICATE_WINDOW_DAYS, FEEDBACK_CHANNELS, looksVietnamese, normaliseContent, onTimeScore, VN_PHONE } from '../../domain/feedback';
+import { createHash } from 'node:crypto';
 import { clarificationSignal, feedbackWorkflow } from '../../workflows/feedback';
 import { ConflictError, HttpError, InputError, NotAllowedError, NotFoundError } from '../errors';
 import { type Api, z } from '../route';
@@ -46,6 +47,8 @@ interface FeedbackRow {
   published_at: Date | null;
   answered_on_time: boolean | null;
   rating: number | null;
+  possible_duplicates: string[];
+  merged_into: string | null;
 }
 
 export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQueue: string; operatorAgencyId: string }): Router {
@@ -99,7 +102,21 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
           hash: requestHash(body),
           makeCode: (n) => paknCode(localDay(now), n),
           onNew: async (trx, code) => {
-            await trx('feedback').insert({ code, status: 'received', channel, submitted_by: u.sub, title: body.title, content: body.content, receiving_agency_id: body.receivingAgencyId, received_at: new Date(now) });
+            // Flag open feedback from the same submitter, or with the same content, for the classifier.
+            const fingerprint = createHash('sha256').update(normaliseContent(body.content)).digest('hex');
+            const since = new Date(now - DUPLICATE_WINDOW_DAYS * 86_400_000);
+            const similar = await trx('feedback as f')
+              .leftJoin('feedback_submitters as s', 's.code', 'f.code')
+              .where('f.received_at', '>=', since)
+              .whereNotIn('f.status', ['published', 'not_accepted', 'merged'])
+              .where((w) => {
+                w.where('f.content_fingerprint', fingerprint).orWhere('s.email', body.submitter.email);
+                if (u.role === 'citizen') w.orWhere('f.submitted_by', u.sub);
+              })
+              .orderBy('f.received_at')
+              .limit(20)
+              .pluck('f.code');
+            await trx('feedback').insert({ code, status: 'received', channel, submitted_by: u.sub, title: body.title, content: body.content, receiving_agency_id: body.receivingAgencyId, received_at: new Date(now), content_fingerprint: fingerprint, possible_duplicates: similar });
             await trx('feedback_submitters').insert({ code, full_name: body.submitter.fullName, address: body.submitter.address, phone: body.submitter.phone, email: body.submitter.email });
           },
         });
@@ -153,6 +170,7 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
         receivedAt: row.received_at.toISOString(),
         publishedAt: row.published_at?.toISOString() ?? null,
         rating: row.rating,
+        ...(who === 'official' ? { possibleDuplicates: row.possible_duplicates, mergedInto: row.merged_into } : { mergedInto: row.merged_into }),
         history: steps.map((s: { action: string; at: Date; after: Record<string, unknown> | null }) => ({ at: s.at.toISOString(), action: s.action, step: s.after?.step ?? null, outcome: s.after?.outcome ?? null })),
       };
       if (who === 'official') {

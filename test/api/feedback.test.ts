@@ -133,4 +133,19 @@ describe('feedback through the API', () => {
     expect(stats.body.published).toBeGreaterThanOrEqual(1);
     await request(api.app.app).get('/stats/feedback').query({ from: today, to: today }).set('Authorization', officer).expect(403);
   });
+
+  it('flags possible duplicates (same submitter, or same content) for officials only', async () => {
+    const citizen = await as('citizen', undefined, 'citizen-dup');
+    const first = await request(api.app.app).post('/feedback').set('Authorization', citizen).send({ ...body, submitter: { ...body.submitter, email: 'dup@nguoidan.motcua.local' } }).expect(201);
+    const second = await request(api.app.app)
+      .post('/feedback')
+      .set('Authorization', await as('officer', 'H99.20', 'officer-stp-01'))
+      .send({ ...body, channel: 'phone', content: `  ${body.content.toUpperCase()}!!`, submitter: { ...body.submitter, email: 'other@nguoidan.motcua.local' } })
+      .expect(201);
+    const officialView = await request(api.app.app).get(`/feedback/${second.body.code}`).set('Authorization', await as('supervisor', 'H99.20')).expect(200);
+    expect(officialView.body.channel).toBe('phone');
+    expect(officialView.body.possibleDuplicates).toContain(first.body.code);
+    const ownerView = await request(api.app.app).get(`/feedback/${first.body.code}`).set('Authorization', citizen).expect(200);
+    expect(ownerView.body.possibleDuplicates).toBeUndefined();
+  });
 });

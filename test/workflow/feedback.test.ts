@@ -164,6 +164,31 @@ describe('feedbackWorkflow (time skipping, real PostgreSQL and SMTP)', () => {
     });
   });
 
+  it('merges a duplicate into open feedback; its submitter hears of the answer', async () => {
+    await withWorker(async () => {
+      const a = await submit();
+      const b = await submit();
+      // A merge into something that is not open feedback is refused and classification reopens.
+      await decide(b.handle, `${b.code}:classify:1`, operator, 'merge', { intoCode: 'PAKN.19990101.0001' });
+      await decide(b.handle, `${b.code}:classify:2`, operator, 'merge', { intoCode: a.code });
+      expect(await b.handle.result()).toEqual({ status: 'merged' });
+      expect(await row(b.code)).toMatchObject({ status: 'merged', merged_into: a.code });
+      await decide(a.handle, `${a.code}:classify:1`, operator, 'within');
+      await decide(a.handle, `${a.code}:accept:1`, officer20, 'accept');
+      await decide(a.handle, `${a.code}:draft:1`, officer20, 'submit', { answer: 'Đã xử lý.' });
+      await decide(a.handle, `${a.code}:approve:1`, leader20, 'approve');
+      await decide(a.handle, `${a.code}:check:1`, operator, 'accept');
+      await a.handle.result();
+      const subjects = (await mailTo(b.email)).map((m) => m.subject);
+      expect(subjects).toEqual([
+        `[Cổng Dịch vụ công] Đã tiếp nhận phản ánh, kiến nghị ${b.code}`,
+        `[Cổng Dịch vụ công] Phản ánh, kiến nghị ${b.code} được gộp xử lý`,
+        `[Cổng Dịch vụ công] Đã có trả lời cho phản ánh ${b.code} (gộp vào ${a.code})`,
+      ]);
+      expect((await auditStore(db).forCase('feedback', b.code)).map((e) => e.action)).toContain('feedback.merge_refused');
+    });
+  });
+
   it('clarification not answered within the limit: the clock resumes by itself', async () => {
     await withWorker(async () => {
       const { code, handle } = await submit();
