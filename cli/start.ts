@@ -8,6 +8,7 @@ import { startLocalInfra } from '../infra/local';
 import { createRuntime } from '../infra/runtime';
 import { mintToken } from '../api/auth';
 import { DEMO_USERS, seedDemoData } from '../db/seed';
+import { seedDemoFeedback } from './demo';
 
 export async function start(config: Config, out: (line: string) => void): Promise<void> {
   const t0 = Date.now();
@@ -29,13 +30,14 @@ export async function start(config: Config, out: (line: string) => void): Promis
   try {
     runtime = await createRuntime(config, infra, { api: true, worker: true });
     const seeded = await seedDemoData(runtime.db);
+    const feedback = await seedDemoFeedback({ db: runtime.db, temporal: runtime.client, taskQueue: config.temporal.taskQueue, operatorAgencyId: config.operatorAgencyId });
     const tokens: string[] = [];
     for (const u of DEMO_USERS) {
       const token = await mintToken(config.jwt.secret!, { sub: u.sub, role: u.role, agencyId: 'agencyId' in u ? u.agencyId : undefined, name: u.name });
       tokens.push(`  ${u.role.padEnd(11)} ${token}`);
     }
     out('');
-    out(`motcua is up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${seeded.agencies} demo agencies).`);
+    out(`motcua is up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${seeded.agencies} demo agencies; demo feedback ${feedback.join(', ')}).`);
     out(`  API          ${runtime.apiUrl}`);
     out(`  API docs     ${runtime.apiUrl}/docs   (OpenAPI: ${runtime.apiUrl}/openapi.json)`);
     out(`  Readiness    ${runtime.apiUrl}/ready   Metrics: ${runtime.apiUrl}/metrics`);

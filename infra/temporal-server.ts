@@ -44,6 +44,13 @@ export async function startTemporalDevServer(opts: {
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Whatever ends this process (Ctrl-C handled by another library's exit hook, process.exit, a
+  // crashed test run), the server must not outlive it.
+  const killOnExit = () => {
+    if (child.exitCode === null) child.kill(opts.dbFile ? 'SIGTERM' : 'SIGKILL');
+  };
+  process.once('exit', killOnExit);
+  void exited.then(() => process.removeListener('exit', killOnExit));
 
   const address = `127.0.0.1:${opts.port}`;
   const deadline = Date.now() + 60_000;

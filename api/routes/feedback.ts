@@ -4,18 +4,16 @@
  * portal's FAQ) and supervisors' statistics.
  */
 import { Router, type Request } from 'express';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
-import { intakeStore, IdempotencyConflictError, requestHash } from '../../db/intake-store';
+import type { Client } from '@temporalio/client';
+import { IdempotencyConflictError } from '../../db/intake-store';
+import { feedbackIntake } from '../services/feedback-intake';
 import type { Db } from '../../db/knex';
-import { localDay } from '../../domain/calendar';
-import { paknCode } from '../../domain/codes';
-import { DUPLICATE_WINDOW_DAYS, FEEDBACK_CHANNELS, looksVietnamese, normaliseContent, onTimeScore, VN_PHONE } from '../../domain/feedback';
-import { createHash } from 'node:crypto';
-import { clarificationSignal, feedbackWorkflow } from '../../workflows/feedback';
+import { FEEDBACK_CHANNELS, looksVietnamese, onTimeScore, VN_PHONE } from '../../domain/feedback';
+import { clarificationSignal } from '../../workflows/feedback';
 import { ConflictError, HttpError, InputError, NotAllowedError, NotFoundError } from '../errors';
 import { type Api, z } from '../route';
 
-const SubmitSchema = z
+export const SubmitSchema = z
   .object({
     title: z.string().trim().min(5).max(300),
     content: z.string().trim().min(20).max(10_000).refine(looksVietnamese, 'Nội dung phản ánh, kiến nghị phải viết bằng tiếng Việt (QĐ 31/2021 Điều 41).'),
@@ -53,7 +51,7 @@ interface FeedbackRow {
 
 export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQueue: string; operatorAgencyId: string }): Router {
   const router = Router();
-  const intake = intakeStore(deps.db);
+  const intake = feedbackIntake(deps);
   const codeParam = z.object({ code: z.string().regex(/^PAKN\.\d{8}\.\d{4}$/) });
 
   async function load(code: string): Promise<FeedbackRow> {
@@ -90,56 +88,13 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
       const key = req.get('idempotency-key');
       if (key !== undefined && !/^[\w.\-:]{8,200}$/.test(key)) throw new InputError('Idempotency-Key must be 8–200 letters, digits, ., -, _ or :.', [{ path: 'header.idempotency-key', message: 'invalid' }]);
       const channel = u.role === 'citizen' ? 'portal' : (body.channel ?? 'portal');
-      const now = Date.now();
-      const scope = `${u.sub}:feedback`;
-      let reservation;
       try {
-        reservation = await intake.reserve({
-          series: 'PAKN',
-          day: localDay(now),
-          scope,
-          key,
-          hash: requestHash(body),
-          makeCode: (n) => paknCode(localDay(now), n),
-          onNew: async (trx, code) => {
-            // Flag open feedback from the same submitter, or with the same content, for the classifier.
-            const fingerprint = createHash('sha256').update(normaliseContent(body.content)).digest('hex');
-            const since = new Date(now - DUPLICATE_WINDOW_DAYS * 86_400_000);
-            const similar = await trx('feedback as f')
-              .leftJoin('feedback_submitters as s', 's.code', 'f.code')
-              .where('f.received_at', '>=', since)
-              .whereNotIn('f.status', ['published', 'not_accepted', 'merged'])
-              .where((w) => {
-                w.where('f.content_fingerprint', fingerprint).orWhere('s.email', body.submitter.email);
-                if (u.role === 'citizen') w.orWhere('f.submitted_by', u.sub);
-              })
-              .orderBy('f.received_at')
-              .limit(20)
-              .pluck('f.code');
-            await trx('feedback').insert({ code, status: 'received', channel, submitted_by: u.sub, title: body.title, content: body.content, receiving_agency_id: body.receivingAgencyId, received_at: new Date(now), content_fingerprint: fingerprint, possible_duplicates: similar });
-            await trx('feedback_submitters').insert({ code, full_name: body.submitter.fullName, address: body.submitter.address, phone: body.submitter.phone, email: body.submitter.email });
-          },
-        });
+        const r = await intake.submit({ actorSub: u.sub, actorIsCitizen: u.role === 'citizen', channel, key, body });
+        return r.body;
       } catch (err) {
         if (err instanceof IdempotencyConflictError) throw new ConflictError(err.message);
         throw err;
       }
-      if (reservation.kind === 'done') {
-        res.status(reservation.statusCode).json(reservation.response);
-        return;
-      }
-      const code = reservation.code;
-      const received = await deps.db<FeedbackRow>('feedback').where({ code }).first('received_at');
-      await deps.temporal.workflow.start(feedbackWorkflow, {
-        taskQueue: deps.taskQueue,
-        workflowId: code,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        args: [{ code, receivedAtMs: received!.received_at.getTime(), receivingAgencyId: body.receivingAgencyId, operatorAgencyId: deps.operatorAgencyId }],
-      });
-      const answer = { code, status: 'received' };
-      await intake.complete({ scope, key, statusCode: 201, response: answer });
-      return answer;
     },
   });
 

@@ -58,6 +58,7 @@ describe('motcua start → ready → doctor → Ctrl-C', () => {
       expect(output).toMatch(new RegExp(`\\n\\s+${role}\\s+eyJ`));
     }
     expect(output).toContain(`http://localhost:${env.TEMPORAL_UI_PORT}`);
+    expect(output).toMatch(/demo feedback PAKN\.\d{8}\.\d{4}/);
 
     const ready = await fetch(`http://127.0.0.1:${env.PORT}/ready`);
     expect(ready.status).toBe(200);
@@ -72,9 +73,13 @@ describe('motcua start → ready → doctor → Ctrl-C', () => {
     child.kill('SIGINT');
     const timeout = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 30_000));
     expect(await Promise.race([exited, timeout])).not.toBe('timeout');
+    // Nothing it started survives: no listener on its ports, no process using its data folder.
+    await new Promise((r) => setTimeout(r, 1000));
     for (const port of [env.PORT, env.TEMPORAL_PORT, env.PG_PORT, env.SMTP_SINK_PORT]) {
       expect(await isPortOpen(Number(port))).toBe(false);
     }
+    const survivors = spawnSync('pgrep', ['-f', dataDir], { encoding: 'utf8' }).stdout.trim();
+    expect(survivors).toBe('');
   });
 
   it('rejects an unknown command with exit code 2 and usage', () => {

@@ -1,0 +1,80 @@
+/**
+ * Feedback intake, shared by the API and the demo seeder: the PAKN code and the intake rows in one
+ * transaction with the Idempotency-Key (duplicates flagged), then the workflow started with the
+ * code as its ID (a retry re-uses it), then the stored answer.
+ */
+import { createHash } from 'node:crypto';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import { intakeStore, requestHash } from '../../db/intake-store';
+import type { Db } from '../../db/knex';
+import { localDay } from '../../domain/calendar';
+import { paknCode } from '../../domain/codes';
+import { DUPLICATE_WINDOW_DAYS, normaliseContent, type FeedbackChannel } from '../../domain/feedback';
+import { feedbackWorkflow } from '../../workflows/feedback';
+
+export interface FeedbackSubmission {
+  title: string;
+  content: string;
+  receivingAgencyId: string;
+  submitter: { fullName: string; address: string; phone: string; email: string };
+}
+
+export function feedbackIntake(deps: { db: Db; temporal: Client; taskQueue: string; operatorAgencyId: string }) {
+  const intake = intakeStore(deps.db);
+  return {
+    async submit(o: { actorSub: string; actorIsCitizen: boolean; channel: FeedbackChannel; key?: string; body: FeedbackSubmission; nowMs?: number }): Promise<{ statusCode: number; body: { code: string; status: string } }> {
+      const now = o.nowMs ?? Date.now();
+      const scope = `${o.actorSub}:feedback`;
+      const { body } = o;
+      const reservation = await intake.reserve({
+        series: 'PAKN',
+        day: localDay(now),
+        scope,
+        key: o.key,
+        hash: requestHash(body),
+        makeCode: (n) => paknCode(localDay(now), n),
+        onNew: async (trx, code) => {
+          // Flag open feedback from the same submitter, or with the same content, for the classifier.
+          const fingerprint = createHash('sha256').update(normaliseContent(body.content)).digest('hex');
+          const similar = await trx('feedback as f')
+            .leftJoin('feedback_submitters as s', 's.code', 'f.code')
+            .where('f.received_at', '>=', new Date(now - DUPLICATE_WINDOW_DAYS * 86_400_000))
+            .whereNotIn('f.status', ['published', 'not_accepted', 'merged'])
+            .where((w) => {
+              w.where('f.content_fingerprint', fingerprint).orWhere('s.email', body.submitter.email);
+              if (o.actorIsCitizen) w.orWhere('f.submitted_by', o.actorSub);
+            })
+            .orderBy('f.received_at')
+            .limit(20)
+            .pluck('f.code');
+          await trx('feedback').insert({
+            code,
+            status: 'received',
+            channel: o.channel,
+            submitted_by: o.actorSub,
+            title: body.title,
+            content: body.content,
+            receiving_agency_id: body.receivingAgencyId,
+            received_at: new Date(now),
+            content_fingerprint: fingerprint,
+            possible_duplicates: similar,
+          });
+          await trx('feedback_submitters').insert({ code, full_name: body.submitter.fullName, address: body.submitter.address, phone: body.submitter.phone, email: body.submitter.email });
+        },
+      });
+      if (reservation.kind === 'done') return { statusCode: reservation.statusCode, body: reservation.response as { code: string; status: string } };
+      const code = reservation.code;
+      const received = await deps.db('feedback').where({ code }).first<{ received_at: Date }>('received_at');
+      await deps.temporal.workflow.start(feedbackWorkflow, {
+        taskQueue: deps.taskQueue,
+        workflowId: code,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        args: [{ code, receivedAtMs: received.received_at.getTime(), receivingAgencyId: body.receivingAgencyId, operatorAgencyId: deps.operatorAgencyId }],
+      });
+      const answer = { code, status: 'received' };
+      await intake.complete({ scope, key: o.key, statusCode: 201, response: answer });
+      return { statusCode: 201, body: answer };
+    },
+  };
+}

@@ -1,0 +1,73 @@
+/**
+ * Demo feedback for `motcua start`: a few cases in different states, submitted through the same
+ * intake as the API and moved on through the same workflow updates officers use. Idempotent:
+ * a second start finds the cases (fixed Idempotency-Keys) and only does what is still open.
+ */
+import type { Client } from '@temporalio/client';
+import type { Db } from '../db/knex';
+import type { Actor } from '../domain/roles';
+import { feedbackIntake, type FeedbackSubmission } from '../api/services/feedback-intake';
+import { caseViewQuery, completeTaskUpdate } from '../workflows/lib/case-messages';
+
+const operator: Actor = { sub: 'operator-01', role: 'operator', agencyId: 'VPCP' };
+const officer: Actor = { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' };
+const leader: Actor = { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' };
+
+type Step = [step: string, actor: Actor, outcome: string, payload?: Record<string, unknown>];
+
+const citizen = (n: number): FeedbackSubmission['submitter'] => ({ fullName: `Công dân minh họa ${n}`, address: `Số ${n} đường Minh Họa`, phone: `09000000${String(n).padStart(2, '0')}`, email: `congdan${n}@nguoidan.motcua.local` });
+
+const DEMO: Array<{ key: string; body: FeedbackSubmission; steps: Step[] }> = [
+  {
+    key: 'demo-feedback-01',
+    body: { title: 'Đề nghị hướng dẫn thủ tục cấp phiếu lý lịch tư pháp', content: 'Tôi muốn biết cần chuẩn bị những giấy tờ gì để xin cấp phiếu lý lịch tư pháp số 1.', receivingAgencyId: 'H99.20', submitter: citizen(1) },
+    steps: [],
+  },
+  {
+    key: 'demo-feedback-02',
+    body: { title: 'Phản ánh thời gian chờ tại bộ phận một cửa', content: 'Thời gian chờ tại bộ phận tiếp nhận và trả kết quả quá lâu vào buổi sáng thứ Hai.', receivingAgencyId: 'H99.20', submitter: citizen(2) },
+    steps: [
+      ['classify', operator, 'within'],
+      ['accept', officer, 'accept'],
+    ],
+  },
+  {
+    key: 'demo-feedback-03',
+    body: { title: 'Kiến nghị về mức lệ phí đăng ký kinh doanh', content: 'Đề nghị xem xét giảm lệ phí đăng ký hộ kinh doanh cho người khởi nghiệp lần đầu.', receivingAgencyId: 'H99.20', submitter: citizen(3) },
+    steps: [['classify', operator, 'outside', { competentAgencyId: 'H99.21' }]],
+  },
+  {
+    key: 'demo-feedback-04',
+    body: { title: 'Chậm trả kết quả đăng ký khai sinh', content: 'Hồ sơ đăng ký khai sinh nộp trực tuyến đã quá hẹn ba ngày nhưng chưa có kết quả.', receivingAgencyId: 'H99.20', submitter: citizen(4) },
+    steps: [
+      ['classify', operator, 'within'],
+      ['accept', officer, 'accept'],
+      ['draft', officer, 'submit', { answer: 'Sở Tư pháp đã trả kết quả đăng ký khai sinh và xin lỗi ông/bà vì sự chậm trễ do lỗi kết nối hệ thống.' }],
+      ['approve', leader, 'approve'],
+      ['check', operator, 'accept'],
+    ],
+  },
+];
+
+export async function seedDemoFeedback(deps: { db: Db; temporal: Client; taskQueue: string; operatorAgencyId: string }): Promise<string[]> {
+  const intake = feedbackIntake(deps);
+  const codes: string[] = [];
+  for (const d of DEMO) {
+    const { body } = await intake.submit({ actorSub: 'demo-citizen', actorIsCitizen: true, channel: 'portal', key: d.key, body: d.body });
+    codes.push(body.code);
+    const handle = deps.temporal.workflow.getHandle(body.code);
+    for (const [step, actor, outcome, payload] of d.steps) {
+      // Wait (briefly) for the step's task; skip it if the case already moved past it.
+      let taskId: string | undefined;
+      for (let i = 0; i < 100 && !taskId; i++) {
+        const view = await handle.query(caseViewQuery);
+        if (view.decisions.some((x) => x.step === step)) break;
+        taskId = view.openTasks.find((t) => t.step === step)?.taskId;
+        if (!taskId) await new Promise((r) => setTimeout(r, 100));
+      }
+      if (!taskId) continue;
+      await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor, actorScope: [actor.agencyId!], outcome, payload }] });
+    }
+  }
+  return codes;
+}
