@@ -79,7 +79,7 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
     body: SubmitSchema,
     status: 201,
     responses: { 201: { description: 'Received', schema: z.object({ code: z.string(), status: z.string() }) }, 409: { description: 'Idempotency-Key reused with another body' } },
-    handler: async ({ body, req, res }) => {
+    handler: async ({ body, req }) => {
       const u = req.user!;
       if (u.role === 'citizen' && body.channel && body.channel !== 'portal') throw new InputError('Citizens submit through the portal.', [{ path: 'body.channel', message: 'must be portal' }]);
       if (u.role !== 'citizen' && !['officer', 'supervisor', 'operator', 'admin'].includes(u.role)) throw new NotAllowedError();

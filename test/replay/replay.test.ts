@@ -10,7 +10,7 @@ import { Worker } from '@temporalio/worker';
 import { spawnSync } from 'node:child_process';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { ensureTemporalCli } from '../../infra/tools';
-import { diagnosticsWorkflow, dailyDigestWorkflow } from '../../workflows';
+import { diagnosticsWorkflow, dailyDigestWorkflow, feedbackWorkflow } from '../../workflows';
 import { caseViewQuery, completeTaskUpdate, claimTaskUpdate } from '../../workflows/lib/kernel';
 import { kernelTestWorkflow } from '../workflows/kernel-test';
 import { system, systemContext, TEST_WORKFLOWS, uniqueId } from '../helpers/system';
@@ -52,6 +52,24 @@ async function record(): Promise<void> {
       await doctor.result();
       await save(doctor.workflowId, 'diagnosticsWorkflow');
 
+      // A feedback case through classification, transfer, answer, check and publication.
+      const code = `PAKN.20261123.${String(Math.floor(Math.random() * 9000) + 1000)}`;
+      await ctx.db('feedback').insert({ code, status: 'received', channel: 'portal', submitted_by: 'citizen-replay', title: 'Ghi lịch sử', content: 'Nội dung phản ánh để ghi lịch sử phát lại.', receiving_agency_id: 'H99.20', received_at: new Date() });
+      await ctx.db('feedback_submitters').insert({ code, full_name: 'Người ghi', address: 'Số 1', phone: '0900000000', email: 'replay@nguoidan.motcua.local' });
+      const fb = await ctx.client.workflow.start(feedbackWorkflow, { taskQueue: ctx.taskQueue, workflowId: code, args: [{ code, receivedAtMs: Date.now(), receivingAgencyId: 'H99.20', operatorAgencyId: 'VPCP' }] });
+      const step = async (taskId: string, actor: { sub: string; role: 'operator' | 'officer' | 'supervisor'; agencyId: string }, outcome: string, payload: Record<string, unknown> = {}) => {
+        while (!(await fb.query(caseViewQuery)).openTasks.some((t) => t.taskId === taskId)) await new Promise((r) => setTimeout(r, 50));
+        await fb.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor, actorScope: [actor.agencyId], outcome, payload }] });
+      };
+      const op = { sub: 'operator-01', role: 'operator' as const, agencyId: 'VPCP' };
+      await step(`${code}:classify:1`, op, 'within');
+      await step(`${code}:accept:1`, officer, 'accept');
+      await step(`${code}:draft:1`, officer, 'submit', { answer: 'Trả lời.' });
+      await step(`${code}:approve:1`, { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' }, 'approve');
+      await step(`${code}:check:1`, op, 'accept');
+      await fb.result();
+      await save(code, 'feedbackWorkflow');
+
       const digest = await ctx.client.workflow.start(dailyDigestWorkflow, { taskQueue: ctx.taskQueue, workflowId: uniqueId('replay-digest'), args: [{ atMs: Date.parse('2026-11-25T00:00:00Z') }] });
       await digest.result();
       await save(digest.workflowId, 'dailyDigestWorkflow');
@@ -68,7 +86,7 @@ describe('replay of recorded histories', () => {
 
   it('has histories of every workflow type to replay', () => {
     const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
-    expect(files.map((f) => f.split('--')[0]).sort()).toEqual(expect.arrayContaining(['dailyDigestWorkflow', 'diagnosticsWorkflow', 'kernelTestWorkflow']));
+    expect(files.map((f) => f.split('--')[0]).sort()).toEqual(expect.arrayContaining(['dailyDigestWorkflow', 'diagnosticsWorkflow', 'feedbackWorkflow', 'kernelTestWorkflow']));
   });
 
   it('replays every recorded history without non-determinism', async () => {
