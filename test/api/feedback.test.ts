@@ -4,9 +4,9 @@
  * search without personal data, rating and statistics.
  */
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
-import { apiContext, type ApiContext } from '../helpers/api';
-import { mailMatching, systemContext, type SystemContext } from '../helpers/system';
+import type { ApiContext } from '../helpers/api';
+import { runningSystem, type RunningSystem } from '../helpers/harness';
+import { mailMatching } from '../helpers/system';
 
 const body = {
   title: 'Chậm trả kết quả hồ sơ đăng ký khai sinh',
@@ -16,22 +16,13 @@ const body = {
 };
 
 describe('feedback through the API', () => {
-  let sys: SystemContext;
+  let running: RunningSystem;
   let api: ApiContext;
-  let worker: Worker;
-  let running: Promise<void>;
   beforeAll(async () => {
-    sys = await systemContext();
-    api = await apiContext({ taskQueue: sys.taskQueue });
-    worker = await sys.createWorker();
-    running = worker.run();
+    running = await runningSystem();
+    ({ api } = running);
   });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await api.close();
-    await sys.close();
-  });
+  afterAll(() => running.close());
 
   const as = async (role: Parameters<ApiContext['token']>[0], agency?: string, sub?: string) => `Bearer ${await api.token(role, agency, sub)}`;
   async function taskOf(code: string, step: string, auth: string): Promise<string> {

@@ -4,29 +4,20 @@
  * history merges audit and Temporal events and its chain verifies.
  */
 import request from 'supertest';
-import type { Worker } from '@temporalio/worker';
 import { kernelTestWorkflow } from '../workflows/kernel-test';
-import { apiContext, type ApiContext } from '../helpers/api';
-import { systemContext, uniqueId, type SystemContext } from '../helpers/system';
+import type { ApiContext } from '../helpers/api';
+import { runningSystem, type RunningSystem } from '../helpers/harness';
+import { uniqueId, type SystemContext } from '../helpers/system';
 
 describe('inbox API with a running case', () => {
+  let running: RunningSystem;
   let sys: SystemContext;
   let api: ApiContext;
-  let worker: Worker;
-  let running: Promise<void>;
-
   beforeAll(async () => {
-    sys = await systemContext();
-    api = await apiContext({ taskQueue: sys.taskQueue });
-    worker = await sys.createWorker();
-    running = worker.run();
+    running = await runningSystem();
+    ({ sys, api } = running);
   });
-  afterAll(async () => {
-    worker.shutdown();
-    await running;
-    await api.close();
-    await sys.close();
-  });
+  afterAll(() => running.close());
 
   async function startCase(opts: { withApproval?: boolean } = {}) {
     const caseId = uniqueId('TEST');

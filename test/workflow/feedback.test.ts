@@ -3,20 +3,14 @@
  * not accepted; transfer with send-back; clarification pause; returned for re-answer; published;
  * overdue with escalation — asserting rows, alerts and the e-mails actually received.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { WorkflowHandle } from '@temporalio/client';
-import { createActivities } from '../../activities';
-import { createMailer, type Mailer } from '../../activities/mailer';
 import { auditStore } from '../../db/audit-store';
-import { createDb, type Db } from '../../db/knex';
+import type { Db } from '../../db/knex';
 import type { Actor } from '../../domain/roles';
 import { caseViewQuery, completeTaskUpdate } from '../../workflows/lib/kernel';
 import { clarificationSignal, feedbackWorkflow } from '../../workflows/feedback';
-import { installSdkLogger } from '../../worker/worker';
-import { mailMatching, system, TEST_WORKFLOWS } from '../helpers/system';
-
-installSdkLogger();
+import { taskOpen, timeSkipping, type TimeSkipping } from '../helpers/harness';
+import { mailMatching } from '../helpers/system';
 
 const operator: Actor = { sub: 'operator-01', role: 'operator', agencyId: 'VPCP' };
 const officer20: Actor = { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' };
@@ -28,34 +22,16 @@ let seq = 0;
 const nextCode = () => `PAKN.29990101.${String(++seq + Math.floor(Math.random() * 5000)).padStart(4, '0')}`;
 
 describe('feedbackWorkflow (time skipping, real PostgreSQL and SMTP)', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundle;
+  let harness: TimeSkipping;
+  let env: TimeSkipping['env'];
   let db: Db;
-  let mailer: Mailer;
   const taskQueue = 'feedback-test';
-
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: system.testServerPath() } } });
-    db = createDb(system.databaseUrl(), { poolMax: 5 });
-    mailer = createMailer({ smtpUrl: system.smtpUrl(), from: 'motcua <no-reply@motcua.local>' });
-    bundle = await bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+    harness = await timeSkipping(taskQueue);
+    ({ env, db } = harness);
   });
-  afterAll(async () => {
-    mailer?.close();
-    await db?.destroy();
-    await env?.teardown();
-  });
-
-  const started: WorkflowHandle[] = [];
-  /** A worker per test; whatever a test leaves running is terminated so later time skips stay quiet. */
-  const withWorker = async (fn: () => Promise<void>) => {
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000' }) });
-    try {
-      await worker.runUntil(fn);
-    } finally {
-      for (const h of started.splice(0)) await h.terminate('test over').catch(() => undefined);
-    }
-  };
+  afterAll(() => harness?.close());
+  const withWorker = (fn: () => Promise<void>) => harness.withWorker(fn);
 
   /** What the API does at intake: the rows (personal data kept out of workflow history), then the workflow. */
   async function submit(): Promise<{ code: string; email: string; handle: WorkflowHandle }> {
@@ -65,12 +41,8 @@ describe('feedbackWorkflow (time skipping, real PostgreSQL and SMTP)', () => {
     await db('feedback').insert({ code, status: 'received', channel: 'portal', submitted_by: 'citizen-001', title: 'Chậm cấp giấy phép', content: 'Hồ sơ của tôi bị chậm nhiều tuần mà không có thông báo.', receiving_agency_id: 'H99.20', received_at: new Date(receivedAtMs) });
     await db('feedback_submitters').insert({ code, full_name: 'Nguyễn Văn An', address: 'Số 1 đường Minh Họa', phone: '0912345678', email });
     const handle = await env.client.workflow.start(feedbackWorkflow, { taskQueue, workflowId: code, args: [{ code, receivedAtMs, receivingAgencyId: 'H99.20', operatorAgencyId: 'VPCP' }] });
-    started.push(handle);
+    harness.track(handle);
     return { code, email, handle };
-  }
-
-  async function taskOpen(handle: WorkflowHandle, taskId: string) {
-    for (let i = 0; i < 200 && !(await handle.query(caseViewQuery)).openTasks.some((t) => t.taskId === taskId); i++) await new Promise((r) => setTimeout(r, 25));
   }
 
   async function decide(handle: WorkflowHandle, taskId: string, actor: Actor, outcome: string, payload: Record<string, unknown> = {}) {

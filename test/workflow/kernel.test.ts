@@ -3,24 +3,17 @@
  * a deadline crossing every threshold raises exactly one alert and one e-mail per recipient and
  * threshold; updates are validated; decisions are audited in a verifiable chain.
  */
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
-import type { WorkflowHandle } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { createActivities } from '../../activities';
-import { createMailer, type Mailer } from '../../activities/mailer';
 import { auditStore } from '../../db/audit-store';
-import { createDb, type Db } from '../../db/knex';
+import type { Db } from '../../db/knex';
 import { builtInCalendar } from '../../domain/calendar';
 import { startClock, thresholdsBetween } from '../../domain/clock';
 import { BUILTIN_POLICY, policyNumber } from '../../domain/policies';
 import type { Actor } from '../../domain/roles';
 import { caseViewQuery, claimTaskUpdate, completeTaskUpdate, reassignTaskUpdate } from '../../workflows/lib/kernel';
 import { extendSignal, kernelTestWorkflow } from '../workflows/kernel-test';
-import { mailMatching, system, TEST_WORKFLOWS, uniqueId } from '../helpers/system';
-import { installSdkLogger } from '../../worker/worker';
-
-installSdkLogger();
+import { taskOpen, timeSkipping, type TimeSkipping } from '../helpers/harness';
+import { mailMatching, uniqueId } from '../helpers/system';
 
 const officer: Actor = { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' };
 const otherOfficer: Actor = { sub: 'officer-stc-09', role: 'officer', agencyId: 'H99.21' };
@@ -28,43 +21,16 @@ const supervisor: Actor = { sub: 'supervisor-stp-01', role: 'supervisor', agency
 const scope = { 'H99.20': ['H99.20', 'H99.20.01'], 'H99.21': ['H99.21'] };
 
 describe('case kernel (time skipping, real PostgreSQL and SMTP)', () => {
-  let env: TestWorkflowEnvironment;
-  let bundle: WorkflowBundle;
+  let harness: TimeSkipping;
+  let env: TimeSkipping['env'];
   let db: Db;
-  let mailer: Mailer;
   const taskQueue = uniqueId('kernel');
-
   beforeAll(async () => {
-    env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: system.testServerPath() } } });
-    db = createDb(system.databaseUrl(), { poolMax: 5 });
-    mailer = createMailer({ smtpUrl: system.smtpUrl(), from: 'motcua <no-reply@motcua.local>' });
-    bundle = await bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} } });
+    harness = await timeSkipping(taskQueue);
+    ({ env, db } = harness);
   });
-
-  /** A worker per test (a worker cannot run again after runUntil), sharing one bundle. */
-  const withWorker = async (fn: () => Promise<void>) => {
-    const worker = await Worker.create({
-      connection: env.nativeConnection,
-      taskQueue,
-      workflowBundle: bundle,
-      activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000' }),
-    });
-    await worker.runUntil(fn);
-  };
-
-  /** Waits (in real time, without skipping) until the workflow has opened the task. */
-  const taskOpen = async (handle: WorkflowHandle, taskId: string) => {
-    for (let i = 0; i < 200; i++) {
-      if ((await handle.query(caseViewQuery)).openTasks.some((t) => t.taskId === taskId)) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`task ${taskId} never opened`);
-  };
-  afterAll(async () => {
-    mailer?.close();
-    await db?.destroy();
-    await env?.teardown();
-  });
+  afterAll(() => harness?.close());
+  const withWorker = (fn: () => Promise<void>) => harness.withWorker(fn);
 
   it('raises each threshold exactly once (alert row + one e-mail per recipient) and escalates to the parent agency', async () => {
     await withWorker(async () => {

@@ -1,0 +1,90 @@
+/** Test harnesses shared by the suites that run workflows. */
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
+import { createActivities } from '../../activities';
+import { createMailer, type Mailer } from '../../activities/mailer';
+import { createDb, type Db } from '../../db/knex';
+import { installSdkLogger } from '../../worker/worker';
+import { caseViewQuery } from '../../workflows/lib/case-messages';
+import { apiContext, type ApiContext } from './api';
+import { system, systemContext, TEST_WORKFLOWS, type SystemContext } from './system';
+
+installSdkLogger();
+
+const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} };
+
+export interface TimeSkipping {
+  env: TestWorkflowEnvironment;
+  db: Db;
+  taskQueue: string;
+  /** Runs `fn` with a fresh worker (a worker cannot run again after runUntil); terminates what the test left running. */
+  withWorker(fn: () => Promise<void>): Promise<void>;
+  /** Remembers a handle so that it is terminated after the test. */
+  track<T extends WorkflowHandle>(h: T): T;
+  close(): Promise<void>;
+}
+
+/** Temporal's time-skipping test server with real activities (PostgreSQL, SMTP sink) and one bundle. */
+export async function timeSkipping(taskQueue: string): Promise<TimeSkipping> {
+  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: system.testServerPath() } } });
+  const db = createDb(system.databaseUrl(), { poolMax: 5 });
+  const mailer: Mailer = createMailer({ smtpUrl: system.smtpUrl(), from: 'motcua <no-reply@motcua.local>' });
+  const bundle: WorkflowBundle = await bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, logger: quiet });
+  const started: WorkflowHandle[] = [];
+  return {
+    env,
+    db,
+    taskQueue,
+    async withWorker(fn) {
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000' }) });
+      try {
+        await worker.runUntil(fn);
+      } finally {
+        for (const h of started.splice(0)) await h.terminate('test over').catch(() => undefined);
+      }
+    },
+    track(h) {
+      started.push(h);
+      return h;
+    },
+    async close() {
+      mailer.close();
+      await db.destroy();
+      await env.teardown();
+    },
+  };
+}
+
+/** Waits (in real time, without skipping) until the case workflow has opened the task. */
+export async function taskOpen(handle: WorkflowHandle, taskId: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if ((await handle.query(caseViewQuery)).openTasks.some((t) => t.taskId === taskId)) return;
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  throw new Error(`task ${taskId} never opened`);
+}
+
+export interface RunningSystem {
+  sys: SystemContext;
+  api: ApiContext;
+  close(): Promise<void>;
+}
+
+/** The dev server with a worker running for the whole suite, and an API on its task queue. */
+export async function runningSystem(): Promise<RunningSystem> {
+  const sys = await systemContext();
+  const api = await apiContext({ taskQueue: sys.taskQueue });
+  const worker = await sys.createWorker();
+  const running = worker.run();
+  return {
+    sys,
+    api,
+    async close() {
+      worker.shutdown();
+      await running;
+      await api.close();
+      await sys.close();
+    },
+  };
+}
