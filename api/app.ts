@@ -99,11 +99,12 @@ export function createApp(deps: AppDeps): App {
   app.use(authenticate(deps.auth, scopes));
 
   app.use(healthRouter(api, deps));
-  app.use(legalTimeRouter(api, { legalTime: legalTimeService(legalTimeStore(deps.db)) }));
+  const legalTime = legalTimeService(legalTimeStore(deps.db));
+  app.use(legalTimeRouter(api, { legalTime }));
   app.use(taskRouter(api, { tasks: taskService({ db: deps.db, temporal: deps.temporal }) }));
   app.use(alertRouter(api, { db: deps.db }));
   app.use(historyRouter(api, { db: deps.db, temporal: deps.temporal }));
-  app.use(feedbackRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, operatorAgencyId: deps.operatorAgencyId ?? 'VPCP' }));
+  app.use(feedbackRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, operatorAgencyId: deps.operatorAgencyId ?? 'VPCP', legalTime }));
 
   let document: object | undefined;
   const openapi = () =>

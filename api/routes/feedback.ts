@@ -12,6 +12,8 @@ import { FEEDBACK_CHANNELS, looksVietnamese, onTimeScore, VN_PHONE } from '../..
 import { clarificationSignal } from '../../workflows/feedback';
 import { ConflictError, HttpError, InputError, NotAllowedError, NotFoundError } from '../errors';
 import { type Api, z } from '../route';
+import type { LegalTimeService } from '../services/legal-time';
+import { localDay } from '../../domain/calendar';
 
 export const SubmitSchema = z
   .object({
@@ -49,7 +51,7 @@ interface FeedbackRow {
   merged_into: string | null;
 }
 
-export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQueue: string; operatorAgencyId: string }): Router {
+export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQueue: string; operatorAgencyId: string; legalTime: LegalTimeService }): Router {
   const router = Router();
   const intake = feedbackIntake(deps);
   const codeParam = z.object({ code: z.string().regex(/^PAKN\.\d{8}\.\d{4}$/) });
@@ -249,10 +251,31 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
       const overdue = await deps.db('alerts').where('case_type', 'feedback').where('kind', 'overdue').modify((b) => {
         if (scopeTo) b.whereIn('agency_id', scopeTo);
       }).countDistinct<{ count: string }[]>('case_id as count');
+      // Average working days each step took (task opened → decided), on the working calendar.
+      const cal = await deps.legalTime.calendar();
+      const steps = await deps.db('tasks as t')
+        .join('feedback as f', 'f.code', 't.case_id')
+        .where('t.case_type', 'feedback')
+        .where('t.status', 'done')
+        .where('f.received_at', '>=', `${query.from}T00:00:00+07:00`)
+        .where('f.received_at', '<', deps.db.raw("(?::date + 1)::timestamp at time zone 'Asia/Ho_Chi_Minh'", [query.to]))
+        .modify((b) => {
+          if (scopeTo) b.where((w) => w.whereIn('f.competent_agency_id', scopeTo).orWhere((o) => o.whereNull('f.competent_agency_id').whereIn('f.receiving_agency_id', scopeTo)));
+        })
+        .select<{ step: string; created_at: Date; completed_at: Date }[]>('t.step', 't.created_at', 't.completed_at')
+        .limit(100_000);
+      const perStep = new Map<string, { n: number; days: number }>();
+      for (const r of steps) {
+        const e = perStep.get(r.step) ?? { n: 0, days: 0 };
+        e.n++;
+        e.days += Math.max(0, cal.workingDaysBetween(localDay(r.created_at.getTime()), localDay(r.completed_at.getTime())));
+        perStep.set(r.step, e);
+      }
       return {
         from: query.from,
         to: query.to,
         agency: query.agency ?? null,
+        averageWorkingDaysPerStep: Object.fromEntries([...perStep].map(([step, e]) => [step, { tasks: e.n, averageWorkingDays: Number((e.days / e.n).toFixed(2)) }])),
         received: r.received,
         answered: r.answered,
         answeredOnTime: r.on_time,

@@ -122,6 +122,9 @@ describe('feedback through the API', () => {
     const stats = await request(api.app.app).get('/stats/feedback').query({ from: today, to: today }).set('Authorization', leader).expect(200);
     expect(stats.body).toMatchObject({ received: expect.any(Number), published: expect.any(Number), index8Score: expect.any(Number) });
     expect(stats.body.published).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(stats.body.averageWorkingDaysPerStep)).toEqual(expect.arrayContaining(['classify', 'accept', 'draft', 'approve', 'check']));
+    expect(stats.body.averageWorkingDaysPerStep.classify.tasks).toBeGreaterThanOrEqual(1);
+    expect(stats.body.averageWorkingDaysPerStep.classify.averageWorkingDays).toBeLessThanOrEqual(1); // decided the same day (or just past midnight)
     await request(api.app.app).get('/stats/feedback').query({ from: today, to: today }).set('Authorization', officer).expect(403);
   });
 
