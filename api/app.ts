@@ -22,6 +22,10 @@ import { historyRouter } from './routes/history';
 import { taskRouter } from './routes/tasks';
 import { taskService } from './services/tasks';
 import { feedbackRouter } from './routes/feedback';
+import { ATTACHMENT_LIMITS } from '../domain/feedback';
+
+/** Room for the maximum attachments in base64 plus the text fields. */
+const ATTACHMENT_BODY_LIMIT = Math.ceil((ATTACHMENT_LIMITS.maxFiles * ATTACHMENT_LIMITS.maxBytes * 4) / 3) + 256 * 1024;
 import { legalTimeService } from './services/legal-time';
 import { legalTimeStore } from '../db/legal-time-store';
 import { agencyScopes, type AgencyScopes } from './services/scope';
@@ -94,6 +98,8 @@ export function createApp(deps: AppDeps): App {
       handler: (req, res) => sendProblem(req, res, 429, 'Too many requests', 'Slow down: the rate limit for this client was reached.'),
     }),
   );
+  // Feedback intake carries attachments (base64): its own, larger limit; every other body stays small.
+  app.post('/feedback', express.json({ limit: ATTACHMENT_BODY_LIMIT }));
   app.use(express.json({ limit: deps.bodyLimit ?? '256kb' }));
   const scopes = agencyScopes(deps.db);
   app.use(authenticate(deps.auth, scopes));

@@ -27,3 +27,24 @@ export function normaliseContent(text: string): string {
 
 /** How far back intake looks for duplicates. */
 export const DUPLICATE_WINDOW_DAYS = 30;
+
+/**
+ * Attachment limits (operator limits: the sources set none). Types are checked against the
+ * file's own first bytes, not only the declared type.
+ */
+export const ATTACHMENT_LIMITS = { maxFiles: 5, maxBytes: 5 * 1024 * 1024 } as const;
+const SIGNATURES: Record<string, number[]> = {
+  'application/pdf': [0x25, 0x50, 0x44, 0x46], // %PDF
+  'image/png': [0x89, 0x50, 0x4e, 0x47],
+  'image/jpeg': [0xff, 0xd8, 0xff],
+};
+export const ATTACHMENT_TYPES = Object.keys(SIGNATURES);
+
+export function attachmentProblem(contentType: string, bytes: Uint8Array): string | undefined {
+  const sig = SIGNATURES[contentType];
+  if (!sig) return `type ${contentType} is not accepted (${ATTACHMENT_TYPES.join(', ')})`;
+  if (bytes.length === 0) return 'the file is empty';
+  if (bytes.length > ATTACHMENT_LIMITS.maxBytes) return `the file is larger than ${ATTACHMENT_LIMITS.maxBytes / 1024 / 1024} MB`;
+  if (!sig.every((b, i) => bytes[i] === b)) return `the content is not a ${contentType} file`;
+  return undefined;
+}

@@ -10,6 +10,7 @@ import * as m004 from './20261123_004_inbox_covering_index';
 import * as m005 from './20261123_005_case_codes';
 import * as m006 from './20261123_006_feedback';
 import * as m007 from './20261123_007_feedback_duplicates';
+import * as m008 from './20261123_008_feedback_attachments';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261123_001_foundation': m001,
@@ -19,6 +20,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261123_005_case_codes': m005,
   '20261123_006_feedback': m006,
   '20261123_007_feedback_duplicates': m007,
+  '20261123_008_feedback_attachments': m008,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -8,7 +8,7 @@ import type { Client } from '@temporalio/client';
 import { IdempotencyConflictError } from '../../db/intake-store';
 import { feedbackIntake } from '../services/feedback-intake';
 import type { Db } from '../../db/knex';
-import { FEEDBACK_CHANNELS, looksVietnamese, onTimeScore, VN_PHONE } from '../../domain/feedback';
+import { ATTACHMENT_LIMITS, ATTACHMENT_TYPES, attachmentProblem, FEEDBACK_CHANNELS, looksVietnamese, onTimeScore, VN_PHONE } from '../../domain/feedback';
 import { clarificationSignal } from '../../workflows/feedback';
 import { ConflictError, HttpError, InputError, NotAllowedError, NotFoundError } from '../errors';
 import { type Api, z } from '../route';
@@ -21,6 +21,17 @@ export const SubmitSchema = z
     content: z.string().trim().min(20).max(10_000).refine(looksVietnamese, 'Nội dung phản ánh, kiến nghị phải viết bằng tiếng Việt (QĐ 31/2021 Điều 41).'),
     receivingAgencyId: z.string().min(1).max(64),
     channel: z.enum(FEEDBACK_CHANNELS).optional().describe('Officers entering feedback received on paper, by phone, fax or e-mail set the channel; citizens use portal'),
+    attachments: z
+      .array(
+        z.object({
+          fileName: z.string().trim().min(1).max(200),
+          contentType: z.enum(ATTACHMENT_TYPES as [string, ...string[]]),
+          dataBase64: z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64').max(Math.ceil((ATTACHMENT_LIMITS.maxBytes * 4) / 3) + 4, `larger than ${ATTACHMENT_LIMITS.maxBytes / 1024 / 1024} MB`),
+        }),
+      )
+      .max(ATTACHMENT_LIMITS.maxFiles)
+      .optional()
+      .describe(`Up to ${ATTACHMENT_LIMITS.maxFiles} files (PDF, PNG, JPEG), each at most ${ATTACHMENT_LIMITS.maxBytes / 1024 / 1024} MB, base64`),
     submitter: z.object({
       fullName: z.string().trim().min(2).max(200),
       address: z.string().trim().min(5).max(500),
@@ -90,8 +101,14 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
       const key = req.get('idempotency-key');
       if (key !== undefined && !/^[\w.\-:]{8,200}$/.test(key)) throw new InputError('Idempotency-Key must be 8–200 letters, digits, ., -, _ or :.', [{ path: 'header.idempotency-key', message: 'invalid' }]);
       const channel = u.role === 'citizen' ? 'portal' : (body.channel ?? 'portal');
+      const attachments = (body.attachments ?? []).map((a, i) => {
+        const bytes = Buffer.from(a.dataBase64, 'base64');
+        const problem = attachmentProblem(a.contentType, bytes);
+        if (problem) throw new InputError('An attachment is not acceptable.', [{ path: `body.attachments.${i}`, message: problem }]);
+        return { fileName: a.fileName, contentType: a.contentType, bytes };
+      });
       try {
-        const r = await intake.submit({ actorSub: u.sub, actorIsCitizen: u.role === 'citizen', channel, key, body });
+        const r = await intake.submit({ actorSub: u.sub, actorIsCitizen: u.role === 'citizen', channel, key, body, attachments, hashOf: body });
         return r.body;
       } catch (err) {
         if (err instanceof IdempotencyConflictError) throw new ConflictError(err.message);
@@ -127,6 +144,7 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
         receivedAt: row.received_at.toISOString(),
         publishedAt: row.published_at?.toISOString() ?? null,
         rating: row.rating,
+        attachments: await deps.db('feedback_attachments').where({ code: row.code }).orderBy('id').select('id', 'file_name as fileName', 'content_type as contentType', 'size_bytes as sizeBytes', 'sha256'),
         ...(who === 'official' ? { possibleDuplicates: row.possible_duplicates, mergedInto: row.merged_into } : { mergedInto: row.merged_into }),
         history: steps.map((s: { action: string; at: Date; after: Record<string, unknown> | null }) => ({ at: s.at.toISOString(), action: s.action, step: s.after?.step ?? null, outcome: s.after?.outcome ?? null })),
       };
@@ -135,6 +153,24 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
         view.submitter = sub ? { fullName: sub.full_name, address: sub.address, phone: sub.phone, email: sub.email } : null;
       }
       return view;
+    },
+  });
+
+  api.route(router, {
+    method: 'get',
+    path: '/feedback/:code/attachments/:id',
+    summary: 'Download an attachment (the submitter and the officials handling the case)',
+    tags: ['feedback'],
+    auth: true,
+    params: codeParam.extend({ id: z.string().regex(/^\d+$/) }),
+    responses: { 200: { description: 'The file', schema: z.string(), contentType: 'application/octet-stream' }, 404: { description: 'Not found' } },
+    handler: async ({ params, req, res }) => {
+      const row = await load(params.code);
+      if (access(req, row) === 'none') throw new NotFoundError(`No feedback ${params.code}.`);
+      const file = await deps.db('feedback_attachments').where({ code: row.code, id: params.id }).first<{ file_name: string; content_type: string; data: Buffer } | undefined>();
+      if (!file) throw new NotFoundError(`No attachment ${params.id}.`);
+      res.status(200).type(file.content_type).setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.file_name)}`);
+      res.send(file.data);
     },
   });
 

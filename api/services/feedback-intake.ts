@@ -12,6 +12,13 @@ import { paknCode } from '../../domain/codes';
 import { DUPLICATE_WINDOW_DAYS, normaliseContent, type FeedbackChannel } from '../../domain/feedback';
 import { feedbackWorkflow } from '../../workflows/feedback';
 
+export interface FeedbackAttachment {
+  fileName: string;
+  contentType: string;
+  /** Already decoded and checked (domain/feedback.ts attachmentProblem). */
+  bytes: Buffer;
+}
+
 export interface FeedbackSubmission {
   title: string;
   content: string;
@@ -22,7 +29,7 @@ export interface FeedbackSubmission {
 export function feedbackIntake(deps: { db: Db; temporal: Client; taskQueue: string; operatorAgencyId: string }) {
   const intake = intakeStore(deps.db);
   return {
-    async submit(o: { actorSub: string; actorIsCitizen: boolean; channel: FeedbackChannel; key?: string; body: FeedbackSubmission; nowMs?: number }): Promise<{ statusCode: number; body: { code: string; status: string } }> {
+    async submit(o: { actorSub: string; actorIsCitizen: boolean; channel: FeedbackChannel; key?: string; body: FeedbackSubmission; attachments?: FeedbackAttachment[]; hashOf?: unknown; nowMs?: number }): Promise<{ statusCode: number; body: { code: string; status: string } }> {
       const now = o.nowMs ?? Date.now();
       const scope = `${o.actorSub}:feedback`;
       const { body } = o;
@@ -31,7 +38,7 @@ export function feedbackIntake(deps: { db: Db; temporal: Client; taskQueue: stri
         day: localDay(now),
         scope,
         key: o.key,
-        hash: requestHash(body),
+        hash: requestHash(o.hashOf ?? body),
         makeCode: (n) => paknCode(localDay(now), n),
         onNew: async (trx, code) => {
           // Flag open feedback from the same submitter, or with the same content, for the classifier.
@@ -60,6 +67,9 @@ export function feedbackIntake(deps: { db: Db; temporal: Client; taskQueue: stri
             possible_duplicates: similar,
           });
           await trx('feedback_submitters').insert({ code, full_name: body.submitter.fullName, address: body.submitter.address, phone: body.submitter.phone, email: body.submitter.email });
+          for (const a of o.attachments ?? []) {
+            await trx('feedback_attachments').insert({ code, file_name: a.fileName, content_type: a.contentType, size_bytes: a.bytes.length, sha256: createHash('sha256').update(a.bytes).digest('hex'), data: a.bytes });
+          }
         },
       });
       if (reservation.kind === 'done') return { statusCode: reservation.statusCode, body: reservation.response as { code: string; status: string } };

@@ -128,6 +128,40 @@ describe('feedback through the API', () => {
     await request(api.app.app).get('/stats/feedback').query({ from: today, to: today }).set('Authorization', officer).expect(403);
   });
 
+  it('accepts attachments within limits, shows them to the owner and officials only, and refuses the rest whole', async () => {
+    const citizen = await as('citizen', undefined, 'citizen-att');
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(2000, 7)]);
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(500, 1)]);
+    const att = (fileName: string, contentType: string, bytes: Buffer) => ({ fileName, contentType, dataBase64: bytes.toString('base64') });
+    const refused = async (attachments: unknown[], path: string) => {
+      const res = await request(api.app.app).post('/feedback').set('Authorization', citizen).send({ ...body, attachments }).expect(400);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(path);
+    };
+    await refused([att('a.exe', 'application/x-msdownload', pdf)], 'body.attachments.0.contentType');
+    await refused([att('fake.pdf', 'application/pdf', png)], 'body.attachments.0');
+    await refused(Array.from({ length: 6 }, () => att('a.pdf', 'application/pdf', pdf)), 'body.attachments');
+    await refused([att('big.pdf', 'application/pdf', Buffer.concat([Buffer.from('%PDF'), Buffer.alloc(5 * 1024 * 1024)]))], 'body.attachments.0.dataBase64');
+    expect(await api.db('feedback').where({ submitted_by: 'citizen-att' }).count<{ count: string }[]>('* as count')).toEqual([{ count: '0' }]);
+
+    const ok = await request(api.app.app).post('/feedback').set('Authorization', citizen).send({ ...body, attachments: [att('don.pdf', 'application/pdf', pdf), att('ảnh chụp.png', 'image/png', png)] }).expect(201);
+    const code = ok.body.code;
+    const own = await request(api.app.app).get(`/feedback/${code}`).set('Authorization', citizen).expect(200);
+    expect(own.body.attachments.map((a: { fileName: string; sizeBytes: number }) => [a.fileName, a.sizeBytes])).toEqual([['don.pdf', pdf.length], ['ảnh chụp.png', png.length]]);
+    const file = await request(api.app.app)
+      .get(`/feedback/${code}/attachments/${own.body.attachments[1].id}`)
+      .set('Authorization', await as('supervisor', 'H99.20'))
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
+    expect(file.headers['content-type']).toBe('image/png');
+    expect(Buffer.compare(file.body as Buffer, png)).toBe(0);
+    await request(api.app.app).get(`/feedback/${code}/attachments/${own.body.attachments[1].id}`).set('Authorization', await as('officer', 'H99.21')).expect(404);
+  });
+
   it('flags possible duplicates (same submitter, or same content) for officials only', async () => {
     const citizen = await as('citizen', undefined, 'citizen-dup');
     const first = await request(api.app.app).post('/feedback').set('Authorization', citizen).send({ ...body, submitter: { ...body.submitter, email: 'dup@nguoidan.motcua.local' } }).expect(201);
