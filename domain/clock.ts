@@ -146,6 +146,25 @@ export interface ThresholdHit {
   dueDate: string;
 }
 
+/**
+ * The instant of a threshold that fires once (before, due, escalate), or undefined when it has no
+ * room (a reminder N working days before a due date that is fewer than N+1 working days away).
+ */
+function onceAt(cal: WorkingCalendar, c: ClockState, t: Exclude<Threshold, { kind: 'overdue' }>, due: DayNumber): number | undefined {
+  switch (t.kind) {
+    case 'before':
+      return cal.workingDaysBetween(c.startDay, due) > t.workingDays ? startOfDay(cal.subtractWorkingDays(due, t.workingDays)) : undefined;
+    case 'due':
+      return startOfDay(due);
+    case 'escalate':
+      return startOfDay(cal.addWorkingDays(due, t.afterWorkingDays));
+  }
+}
+
+function onceKey(t: Exclude<Threshold, { kind: 'overdue' }>): string {
+  return t.kind === 'before' ? `before-${t.workingDays}` : t.kind === 'escalate' ? `escalate-${t.afterWorkingDays}` : 'due';
+}
+
 /** Threshold hits with fromMs < atMs ≤ toMs, in time order. None while paused or stopped. */
 export function thresholdsBetween(cal: WorkingCalendar, c: ClockState, fromMs: number, toMs: number): ThresholdHit[] {
   if (c.pause || c.stoppedAtMs !== undefined || toMs <= fromMs) return [];
@@ -157,28 +176,19 @@ export function thresholdsBetween(cal: WorkingCalendar, c: ClockState, fromMs: n
     if (hit.atMs > fromMs && hit.atMs <= toMs) hits.push(hit);
   };
   for (const t of c.thresholds) {
-    switch (t.kind) {
-      case 'before': {
-        if (cal.workingDaysBetween(c.startDay, due) <= t.workingDays) break; // no room for a reminder
-        add({ key: `${g}:before-${t.workingDays}`, kind: 'before', atMs: startOfDay(cal.subtractWorkingDays(due, t.workingDays)), dueDate });
-        break;
+    if (t.kind === 'overdue') {
+      // The start of every working day after the due day; only those inside the window.
+      const firstK = Math.max(1, cal.workingDaysBetween(due, localDay(fromMs)));
+      for (let k = firstK; ; k++) {
+        const at = startOfDay(cal.addWorkingDays(due, k));
+        if (at > toMs) break;
+        add({ key: `${g}:overdue-${k}`, kind: 'overdue', atMs: at, overdueWorkingDays: k, dueDate });
       }
-      case 'due':
-        add({ key: `${g}:due`, kind: 'due', atMs: startOfDay(due), dueDate });
-        break;
-      case 'escalate':
-        add({ key: `${g}:escalate-${t.afterWorkingDays}`, kind: 'escalate', atMs: startOfDay(cal.addWorkingDays(due, t.afterWorkingDays)), overdueWorkingDays: t.afterWorkingDays, dueDate });
-        break;
-      case 'overdue': {
-        // The start of every working day after the due day; only those inside the window.
-        const firstK = Math.max(1, cal.workingDaysBetween(due, localDay(fromMs)));
-        for (let k = firstK; ; k++) {
-          const at = startOfDay(cal.addWorkingDays(due, k));
-          if (at > toMs) break;
-          add({ key: `${g}:overdue-${k}`, kind: 'overdue', atMs: at, overdueWorkingDays: k, dueDate });
-        }
-        break;
-      }
+      continue;
+    }
+    const at = onceAt(cal, c, t, due);
+    if (at !== undefined) {
+      add({ key: `${g}:${onceKey(t)}`, kind: t.kind, atMs: at, overdueWorkingDays: t.kind === 'escalate' ? t.afterWorkingDays : undefined, dueDate });
     }
   }
   const order = { before: 0, due: 1, overdue: 2, escalate: 3 } as const;
@@ -190,14 +200,9 @@ export function nextThresholdAt(cal: WorkingCalendar, c: ClockState, afterMs: nu
   if (c.pause || c.stoppedAtMs !== undefined) return undefined;
   const due = dueDay(cal, c);
   let best: number | undefined;
-  const consider = (at: number) => {
-    if (at > afterMs && (best === undefined || at < best)) best = at;
-  };
   for (const t of c.thresholds) {
-    if (t.kind === 'before' && cal.workingDaysBetween(c.startDay, due) > t.workingDays) consider(startOfDay(cal.subtractWorkingDays(due, t.workingDays)));
-    else if (t.kind === 'due') consider(startOfDay(due));
-    else if (t.kind === 'escalate') consider(startOfDay(cal.addWorkingDays(due, t.afterWorkingDays)));
-    else if (t.kind === 'overdue') consider(startOfDay(cal.addWorkingDays(Math.max(due, localDay(afterMs)), 1)));
+    const at = t.kind === 'overdue' ? startOfDay(cal.addWorkingDays(Math.max(due, localDay(afterMs)), 1)) : onceAt(cal, c, t, due);
+    if (at !== undefined && at > afterMs && (best === undefined || at < best)) best = at;
   }
   return best;
 }
