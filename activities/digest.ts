@@ -2,9 +2,8 @@
  * The supervisors' daily digest: one e-mail per supervisor address and day listing the tasks of
  * their agencies (and those below) that are overdue or due by the end of the next working day.
  */
-import { DateTime } from 'luxon';
 import { sendOnce } from '../db/mail-ledger';
-import { builtInCalendar, endOfDay, formatDate, localDay } from '../domain/calendar';
+import { builtInCalendar, endOfDay, formatDate, formatDateVN, formatDueDateVN, localDay } from '../domain/calendar';
 import type { ActivityDeps } from './deps';
 
 interface DigestRow {
@@ -44,12 +43,12 @@ export function digestActivities(deps: ActivityDeps) {
         const overdue = rows.filter((r) => r.due_at.getTime() <= atMs);
         const soon = rows.filter((r) => r.due_at.getTime() > atMs);
         const line = (r: DigestRow) =>
-          `- ${r.case_id}: ${r.title} — hạn ${DateTime.fromJSDate(new Date(r.due_at.getTime() - 1), { zone: 'Asia/Ho_Chi_Minh' }).toFormat('dd/MM/yyyy')}` +
+          `- ${r.case_id}: ${r.title} — hạn ${formatDueDateVN(r.due_at.getTime())}` +
           ` — ${r.assignee ? `cán bộ ${r.assignee}` : 'chưa có người nhận'} (${r.agency_id})`;
         const text = [
           'Kính gửi Quý lãnh đạo,',
           '',
-          `Tổng hợp ngày ${DateTime.fromMillis(atMs, { zone: 'Asia/Ho_Chi_Minh' }).toFormat('dd/MM/yyyy')}: ${overdue.length} việc quá hạn, ${soon.length} việc đến hạn trước hết ngày làm việc tiếp theo.`,
+          `Tổng hợp ngày ${formatDateVN(today)}: ${overdue.length} việc quá hạn, ${soon.length} việc đến hạn trước hết ngày làm việc tiếp theo.`,
           '',
           ...(overdue.length ? ['Quá hạn:', ...overdue.map(line), ''] : []),
           ...(soon.length ? ['Sắp đến hạn:', ...soon.map(line), ''] : []),

@@ -2,14 +2,13 @@
  * Activities of the case kernel: the tasks read model, the audit log, deadline alerts with their
  * e-mails, and the legal-time snapshot a case pins at start. Each is idempotent.
  */
-import { DateTime } from 'luxon';
 import { auditStore, type AuditEventInput } from '../db/audit-store';
 import { alertStore, type AlertRow } from '../db/alert-store';
 import { agencyStore } from '../db/agency-store';
 import { legalTimeStore } from '../db/legal-time-store';
 import { sendOnce } from '../db/mail-ledger';
 import { taskStore } from '../db/task-store';
-import type { CalendarYear } from '../domain/calendar';
+import { formatDueDateVN, type CalendarYear } from '../domain/calendar';
 import { BUILTIN_POLICY, policyInForce, type PolicyVersion } from '../domain/policies';
 import type { TaskSpec } from '../domain/tasks';
 import type { ActivityDeps } from './deps';
@@ -40,10 +39,6 @@ export interface RaiseAlertInput {
 
 const KIND: Record<RaiseAlertInput['thresholdKind'], AlertRow['kind']> = { before: 'reminder', due: 'due', overdue: 'overdue', escalate: 'escalation' };
 
-function vnDate(ms: number): string {
-  return DateTime.fromMillis(ms - 1, { zone: 'Asia/Ho_Chi_Minh' }).toFormat('dd/MM/yyyy');
-}
-
 function alertText(a: RaiseAlertInput, publicUrl: string): { subject: string; text: string } {
   const state =
     a.thresholdKind === 'before'
@@ -61,7 +56,7 @@ function alertText(a: RaiseAlertInput, publicUrl: string): { subject: string; te
       '',
       `Vụ việc: ${a.caseId}`,
       `Nội dung: ${a.title}`,
-      `Hạn xử lý: hết ngày ${vnDate(a.dueAtMs)}`,
+      `Hạn xử lý: hết ngày ${formatDueDateVN(a.dueAtMs)}`,
       `Tình trạng: ${state}.`,
       a.assignee ? `Cán bộ đang xử lý: ${a.assignee}` : 'Chưa có cán bộ nhận xử lý.',
       '',

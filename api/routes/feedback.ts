@@ -4,6 +4,7 @@
  * portal's FAQ) and supervisors' statistics.
  */
 import { Router, type Request } from 'express';
+import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
 import { IdempotencyConflictError } from '../../db/intake-store';
 import { feedbackIntake } from '../services/feedback-intake';
@@ -66,6 +67,18 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
   const router = Router();
   const intake = feedbackIntake(deps);
   const codeParam = z.object({ code: z.string().regex(/^PAKN\.\d{8}\.\d{4}$/) });
+
+  /** `column` within the local (Asia/Ho_Chi_Minh) dates from..to, both included. */
+  const withinLocalDates = (column: string, from: string | undefined, to: string | undefined) => (q: Knex.QueryBuilder) => {
+    if (from) q.where(column, '>=', `${from}T00:00:00+07:00`);
+    if (to) q.where(column, '<', deps.db.raw("(?::date + 1)::timestamp at time zone 'Asia/Ho_Chi_Minh'", [to]));
+  };
+  /** Feedback handled by `agencies`: the competent agency once classified, the receiving one before. */
+  const handledBy = (agencies: string[], prefix = '') => (q: Knex.QueryBuilder) => {
+    q.where((w) =>
+      w.whereIn(`${prefix}competent_agency_id`, agencies).orWhere((o) => o.whereNull(`${prefix}competent_agency_id`).whereIn(`${prefix}receiving_agency_id`, agencies)),
+    );
+  };
 
   async function load(code: string): Promise<FeedbackRow> {
     const row = await deps.db<FeedbackRow>('feedback').where({ code }).first();
@@ -233,8 +246,7 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
       const q = deps.db<FeedbackRow>('feedback').whereNotNull('published_at');
       if (query.q) q.whereRaw("to_tsvector('simple', title || ' ' || coalesce(answer, '')) @@ plainto_tsquery('simple', ?)", [query.q]);
       if (query.agency) q.where((w) => w.where('competent_agency_id', query.agency!).orWhere('receiving_agency_id', query.agency!));
-      if (query.from) q.where('published_at', '>=', `${query.from}T00:00:00+07:00`);
-      if (query.to) q.where('published_at', '<', deps.db.raw("(?::date + 1)::timestamp at time zone 'Asia/Ho_Chi_Minh'", [query.to]));
+      q.modify(withinLocalDates('published_at', query.from, query.to));
       const counted = await q.clone().count<{ count: string }[]>('* as count');
       const rows = await q.orderBy('published_at', 'desc').limit(query.limit).offset(query.offset);
       return { items: rows.map(publicJson), total: Number(counted[0]?.count ?? 0) };
@@ -269,11 +281,9 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
       if (!['supervisor', 'auditor', 'operator', 'admin'].includes(u.role)) throw new NotAllowedError();
       const agencies = u.role === 'admin' || u.role === 'operator' ? undefined : req.scope;
       if (query.agency && agencies && !agencies.includes(query.agency)) throw new HttpError(404, 'Not found', `No agency ${query.agency} in your scope.`);
-      const q = deps.db('feedback')
-        .where('received_at', '>=', `${query.from}T00:00:00+07:00`)
-        .where('received_at', '<', deps.db.raw("(?::date + 1)::timestamp at time zone 'Asia/Ho_Chi_Minh'", [query.to]));
       const scopeTo = query.agency ? [query.agency] : agencies;
-      if (scopeTo) q.where((w) => w.whereIn('competent_agency_id', scopeTo).orWhere((o) => o.whereNull('competent_agency_id').whereIn('receiving_agency_id', scopeTo)));
+      const q = deps.db('feedback').modify(withinLocalDates('received_at', query.from, query.to));
+      if (scopeTo) q.modify(handledBy(scopeTo));
       const r = (await q
         .select(
           deps.db.raw('count(*)::int as received'),
@@ -293,10 +303,9 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
         .join('feedback as f', 'f.code', 't.case_id')
         .where('t.case_type', 'feedback')
         .where('t.status', 'done')
-        .where('f.received_at', '>=', `${query.from}T00:00:00+07:00`)
-        .where('f.received_at', '<', deps.db.raw("(?::date + 1)::timestamp at time zone 'Asia/Ho_Chi_Minh'", [query.to]))
+        .modify(withinLocalDates('f.received_at', query.from, query.to))
         .modify((b) => {
-          if (scopeTo) b.where((w) => w.whereIn('f.competent_agency_id', scopeTo).orWhere((o) => o.whereNull('f.competent_agency_id').whereIn('f.receiving_agency_id', scopeTo)));
+          if (scopeTo) b.modify(handledBy(scopeTo, 'f.'));
         })
         .select<{ step: string; created_at: Date; completed_at: Date }[]>('t.step', 't.created_at', 't.completed_at')
         .limit(100_000);

@@ -27,15 +27,17 @@ const EntrySchema = z
 type Entry = z.infer<typeof EntrySchema>;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-const EVENT_NAMES: Record<number, string> = {};
-function eventName(e: HistoryEvent, types: Record<string, number>): string {
-  if (!Object.keys(EVENT_NAMES).length) for (const [k, v] of Object.entries(types)) EVENT_NAMES[v] = k.replace(/^EVENT_TYPE_/, '').toLowerCase();
-  return EVENT_NAMES[Number(e.eventType)] ?? String(e.eventType);
+/** Event type number → `workflow_execution_started` etc. */
+const EVENT_NAMES = new Map<number, string>(
+  Object.entries(temporal.api.enums.v1.EventType as unknown as Record<string, number>).map(([k, v]) => [v, k.replace(/^EVENT_TYPE_/, '').toLowerCase()]),
+);
+function eventName(e: HistoryEvent): string {
+  return EVENT_NAMES.get(Number(e.eventType)) ?? String(e.eventType);
 }
 
 /** The Temporal events an auditor cares about, with what identifies them. */
-function temporalEntry(e: HistoryEvent, types: Record<string, number>, activityNames: Map<string, string>): Entry | undefined {
-  const type = eventName(e, types);
+function temporalEntry(e: HistoryEvent, activityNames: Map<string, string>): Entry | undefined {
+  const type = eventName(e);
   const at = e.eventTime?.seconds ? new Date(Number(e.eventTime.seconds) * 1000 + Math.floor((e.eventTime.nanos ?? 0) / 1e6)).toISOString() : '';
   const detail: Record<string, unknown> = { eventId: String(e.eventId) };
   if (e.activityTaskScheduledEventAttributes) {
@@ -101,7 +103,6 @@ export function historyRouter(api: Api, deps: { db: Db; temporal: Client }): Rou
     responses: { 200: { description: 'Timeline', schema: z.object({ caseType: z.string(), caseId: z.string(), entries: z.array(EntrySchema) }) }, 404: { description: 'Not found' } },
     handler: async ({ params: p, req }) => {
       const events = await caseEvents(req, p.type, p.id);
-      const types = temporal.api.enums.v1.EventType as unknown as Record<string, number>;
       const entries: Entry[] = events.map(auditEntry);
       const runs = new Map<string, string>();
       for (const e of events) if (e.run_id !== 'api') runs.set(`${e.workflow_id} ${e.run_id}`, e.run_id);
@@ -110,7 +111,7 @@ export function historyRouter(api: Api, deps: { db: Db; temporal: Client }): Rou
         const history = await deps.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
         const names = new Map<string, string>();
         for (const ev of history.events ?? []) {
-          const entry = temporalEntry(ev, types, names);
+          const entry = temporalEntry(ev, names);
           if (entry) entries.push({ ...entry, detail: { ...entry.detail, workflowId, runId } });
         }
       }

@@ -72,3 +72,14 @@ export function parseInstant(iso: string): number {
 export function formatInstantVN(epochMs: number): string {
   return new Date(epochMs + VN_OFFSET_MS).toISOString().replace('Z', '+07:00');
 }
+
+/** A local date as Vietnamese officials write it: dd/MM/yyyy. */
+export function formatDateVN(day: DayNumber): string {
+  const { year, month, day: d } = ymd(day);
+  return `${String(d).padStart(2, '0')}/${String(month).padStart(2, '0')}/${year}`;
+}
+
+/** The due date of a period that expires at `dueAtMs` (24:00 local of its last day), as dd/MM/yyyy. */
+export function formatDueDateVN(dueAtMs: number): string {
+  return formatDateVN(localDay(dueAtMs - 1));
+}

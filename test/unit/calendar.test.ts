@@ -4,6 +4,8 @@ import {
   builtInCalendar,
   dayFromYmd,
   formatDate,
+  formatDateVN,
+  formatDueDateVN,
   generateDaysOff,
   hungKingsDay,
   lunarToSolar,
@@ -116,6 +118,12 @@ describe('counting (Civil Code Arts 147–148)', () => {
     const r = cal.deadline(parseInstant('2026-11-23T10:00:00+07:00'), 3);
     expect(formatDate(r.dueDate)).toBe('2026-11-27'); // 24/11 (Tuesday) is the Vietnamese Culture Day
     expect(new Date(r.dueAtMs).toISOString()).toBe('2026-11-27T17:00:00.000Z');
+  });
+
+  it('writes due dates as officials do (dd/MM/yyyy of the last day, not of the 24:00 instant)', () => {
+    const r = cal.deadline(parseInstant('2026-11-23T10:00:00+07:00'), 3);
+    expect(formatDueDateVN(r.dueAtMs)).toBe('27/11/2026');
+    expect(formatDateVN(parseDate('2026-01-02'))).toBe('02/01/2026');
   });
 
   it('uses the Vietnamese date of the instant, whatever the host zone', () => {
