@@ -1,36 +1,17 @@
 /** The API skeleton on a real Temporal client and a real PostgreSQL. */
 import request from 'supertest';
-import { Client, Connection } from '@temporalio/client';
-import { createApp, type App } from '../../api/app';
-import { createAuthenticator, mintToken } from '../../api/auth';
-import { createDb, type Db } from '../../db/knex';
-import { createLogger } from '../../infra/logger';
-import { system } from '../helpers/system';
-
-const secret = 'api-test-secret-that-is-long-enough-0123456789';
+import { mintToken } from '../../api/auth';
+import { apiContext, type ApiContext } from '../helpers/api';
 
 describe('API skeleton', () => {
-  let db: Db;
-  let connection: Connection;
-  let app: App;
+  let ctx: ApiContext;
+  let app: ApiContext['app'];
 
   beforeAll(async () => {
-    db = createDb(system.databaseUrl());
-    connection = await Connection.connect({ address: system.temporalAddress() });
-    app = createApp({
-      db,
-      temporal: new Client({ connection }),
-      taskQueue: 'api-test',
-      auth: createAuthenticator({ secret }),
-      logger: createLogger('silent'),
-      bodyLimit: '1kb',
-      rateLimitPerMinute: 1000,
-    });
+    ctx = await apiContext({ bodyLimit: '1kb', rateLimitPerMinute: 1000 });
+    app = ctx.app;
   });
-  afterAll(async () => {
-    await connection.close();
-    await db.destroy();
-  });
+  afterAll(() => ctx.close());
 
   it('reports health and readiness of Temporal and PostgreSQL', async () => {
     await request(app.app).get('/health').expect(200, { status: 'ok' });
@@ -79,16 +60,13 @@ describe('API skeleton', () => {
   });
 
   it('limits the request rate with a 429 problem', async () => {
-    const limited = createApp({
-      db,
-      temporal: new Client({ connection }),
-      taskQueue: 'api-test',
-      auth: createAuthenticator({ secret }),
-      logger: createLogger('silent'),
-      rateLimitPerMinute: 3,
-    });
-    for (let i = 0; i < 3; i++) await request(limited.app).get('/health').expect(200);
-    const res = await request(limited.app).get('/health').expect(429);
-    expect(res.body.title).toBe('Too many requests');
+    const limited = await apiContext({ rateLimitPerMinute: 3 });
+    try {
+      for (let i = 0; i < 3; i++) await request(limited.app.app).get('/health').expect(200);
+      const res = await request(limited.app.app).get('/health').expect(429);
+      expect(res.body.title).toBe('Too many requests');
+    } finally {
+      await limited.close();
+    }
   });
 });

@@ -11,7 +11,8 @@ import { spawnSync } from 'node:child_process';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { ensureTemporalCli } from '../../infra/tools';
 import { diagnosticsWorkflow, dailyDigestWorkflow, feedbackWorkflow } from '../../workflows';
-import { caseViewQuery, completeTaskUpdate, claimTaskUpdate } from '../../workflows/lib/kernel';
+import { completeTaskUpdate, claimTaskUpdate } from '../../workflows/lib/kernel';
+import { taskOpen } from '../helpers/harness';
 import { kernelTestWorkflow } from '../workflows/kernel-test';
 import { system, systemContext, TEST_WORKFLOWS, uniqueId } from '../helpers/system';
 
@@ -37,9 +38,7 @@ async function record(): Promise<void> {
       const officer = { sub: 'officer-stp-01', role: 'officer' as const, agencyId: 'H99.20' };
       const caseId = uniqueId('REPLAY');
       const handle = await ctx.client.workflow.start(kernelTestWorkflow, { taskQueue: ctx.taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 5, withApproval: true }] });
-      const waitTask = async (id: string) => {
-        while (!(await handle.query(caseViewQuery)).openTasks.some((t) => t.taskId === id)) await new Promise((r) => setTimeout(r, 50));
-      };
+      const waitTask = (id: string) => taskOpen(handle, id);
       await waitTask(`${caseId}:review:1`);
       await handle.executeUpdate(claimTaskUpdate, { args: [{ taskId: `${caseId}:review:1`, actor: officer, actorScope: ['H99.20'] }] });
       await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${caseId}:review:1`, actor: officer, actorScope: ['H99.20'], outcome: 'approve' }] });
@@ -58,7 +57,7 @@ async function record(): Promise<void> {
       await ctx.db('feedback_submitters').insert({ code, full_name: 'Người ghi', address: 'Số 1', phone: '0900000000', email: 'replay@nguoidan.motcua.local' });
       const fb = await ctx.client.workflow.start(feedbackWorkflow, { taskQueue: ctx.taskQueue, workflowId: code, args: [{ code, receivedAtMs: Date.now(), receivingAgencyId: 'H99.20', operatorAgencyId: 'VPCP' }] });
       const step = async (taskId: string, actor: { sub: string; role: 'operator' | 'officer' | 'supervisor'; agencyId: string }, outcome: string, payload: Record<string, unknown> = {}) => {
-        while (!(await fb.query(caseViewQuery)).openTasks.some((t) => t.taskId === taskId)) await new Promise((r) => setTimeout(r, 50));
+        await taskOpen(fb, taskId);
         await fb.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor, actorScope: [actor.agencyId], outcome, payload }] });
       };
       const op = { sub: 'operator-01', role: 'operator' as const, agencyId: 'VPCP' };
