@@ -7,6 +7,7 @@ import { diagnosticActivities } from './diagnostics';
 import { kernelActivities } from './kernel';
 import { digestActivities } from './digest';
 import { feedbackActivities } from './feedback';
+import { procedureActivities } from './procedures';
 
 export type { ActivityDeps } from './deps';
 
@@ -16,6 +17,7 @@ export function createActivities(deps: ActivityDeps) {
     ...kernelActivities(deps),
     ...digestActivities(deps),
     ...feedbackActivities(deps),
+    ...procedureActivities(deps),
   };
 }
 

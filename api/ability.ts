@@ -8,9 +8,10 @@
  */
 import { AbilityBuilder, createMongoAbility, subject, type MongoAbility } from '@casl/ability';
 import type { Actor } from '../domain/roles';
+import { PUBLIC_STATUSES } from '../domain/procedures';
 
-export type Action = 'manage' | 'read' | 'create' | 'update' | 'delete' | 'run' | 'publish' | 'load' | 'export' | 'claim' | 'complete' | 'reassign' | 'acknowledge';
-export type SubjectType = 'all' | 'Diagnostics' | 'Calendar' | 'Policy' | 'Agency' | 'Metrics' | 'Task' | 'Alert' | 'History' | 'AuditExport';
+export type Action = 'manage' | 'read' | 'create' | 'update' | 'delete' | 'run' | 'publish' | 'load' | 'export' | 'claim' | 'complete' | 'reassign' | 'acknowledge' | 'withdraw' | 'import';
+export type SubjectType = 'all' | 'Diagnostics' | 'Calendar' | 'Policy' | 'Agency' | 'Metrics' | 'Task' | 'Alert' | 'History' | 'AuditExport' | 'Procedure';
 export type AppAbility = MongoAbility<[Action, SubjectType | Record<string, unknown>]>;
 
 export function defineAbilityFor(user: Actor | undefined, scope: string[] = user?.agencyId ? [user.agencyId] : []): AppAbility {
@@ -18,6 +19,8 @@ export function defineAbilityFor(user: Actor | undefined, scope: string[] = user
   // Public, no login.
   can('read', 'Calendar');
   can('read', 'Policy');
+  // The catalogue: published versions are public (they have legal force); drafts are not.
+  can('read', 'Procedure', { status: { $in: PUBLIC_STATUSES } });
   if (!user) return build();
   can('read', 'Agency');
   const inScope = { agency_id: { $in: scope } };
@@ -31,12 +34,14 @@ export function defineAbilityFor(user: Actor | undefined, scope: string[] = user
       can('run', 'Diagnostics');
       can('load', 'Calendar');
       can('publish', 'Policy');
+      can(['read', 'create', 'update', 'withdraw', 'import'], 'Procedure');
       can('read', 'Task', inScope);
       can(['claim', 'complete'], 'Task', inScope);
       can('read', 'Alert', inScope);
       can('read', 'History', inScope);
       break;
     case 'supervisor':
+      can(['read', 'create', 'update', 'withdraw'], 'Procedure', inScope);
       can('read', 'Task', inScope);
       can(['claim', 'complete', 'reassign'], 'Task', inScope);
       can(['read', 'acknowledge'], 'Alert', inScope);
@@ -51,8 +56,10 @@ export function defineAbilityFor(user: Actor | undefined, scope: string[] = user
       can('complete', 'Task', { assignee: user.sub });
       can('complete', 'Task', { ...inScope, assignee: null });
       can('read', 'History', inScope);
+      can(['read', 'create', 'update'], 'Procedure', inScope);
       break;
     case 'auditor':
+      can('read', 'Procedure', inScope);
       can('read', 'Task', inScope);
       can('read', 'Alert', inScope);
       can('read', 'History', inScope);

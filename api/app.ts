@@ -22,6 +22,7 @@ import { historyRouter } from './routes/history';
 import { taskRouter } from './routes/tasks';
 import { taskService } from './services/tasks';
 import { feedbackRouter } from './routes/feedback';
+import { procedureRouter } from './routes/procedures';
 import { ATTACHMENT_LIMITS } from '../domain/feedback';
 
 /** Room for the maximum attachments in base64 plus the text fields. */
@@ -110,6 +111,7 @@ export function createApp(deps: AppDeps): App {
   app.use(taskRouter(api, { tasks: taskService({ db: deps.db, temporal: deps.temporal }) }));
   app.use(alertRouter(api, { db: deps.db }));
   app.use(historyRouter(api, { db: deps.db, temporal: deps.temporal }));
+  app.use(procedureRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   app.use(feedbackRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, operatorAgencyId: deps.operatorAgencyId ?? 'VPCP', legalTime }));
 
   let document: object | undefined;

@@ -1,5 +1,5 @@
 /**
- * Demo feedback for `motcua start`: a few cases in different states, submitted through the same
+ * Demo data for `motcua start`: the catalogue (imported), and feedback: a few cases in different states, submitted through the same
  * intake as the API and moved on through the same workflow updates officers use. Idempotent:
  * a second start finds the cases (fixed Idempotency-Keys) and only does what is still open.
  */
@@ -8,6 +8,8 @@ import type { Db } from '../db/knex';
 import type { Actor } from '../domain/roles';
 import { feedbackIntake, type FeedbackSubmission } from '../api/services/feedback-intake';
 import { caseViewQuery, completeTaskUpdate } from '../workflows/lib/case-messages';
+import { procedureService } from '../api/services/procedures';
+import { DEMO_CATALOGUE } from '../db/seed-catalogue';
 
 const operator: Actor = { sub: 'operator-01', role: 'operator', agencyId: 'VPCP' };
 const officer: Actor = { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' };
@@ -70,4 +72,11 @@ export async function seedDemoFeedback(deps: { db: Db; temporal: Client; taskQue
     }
   }
   return codes;
+}
+
+/** The demo catalogue (db/seed-catalogue.ts), imported as the portal operator; a second start finds it unchanged. */
+export async function seedDemoCatalogue(deps: { db: Db; temporal: Client; taskQueue: string }): Promise<number> {
+  const report = await procedureService(deps).importCatalogue({ actor: operator, items: DEMO_CATALOGUE });
+  if (report.rejected.length) throw new Error(`demo catalogue rejected: ${JSON.stringify(report.rejected)}`);
+  return report.imported.length + report.unchanged.length;
 }

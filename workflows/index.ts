@@ -2,3 +2,4 @@
 export { diagnosticsWorkflow } from './diagnostics';
 export { dailyDigestWorkflow } from './digest';
 export { feedbackWorkflow } from './feedback';
+export { procedureWorkflow } from './procedure';

@@ -5,8 +5,7 @@
  */
 import { ForbiddenError } from '@casl/ability';
 import { asSubject } from '../ability';
-import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Request } from 'express';
 import { auditStore } from '../../db/audit-store';
 import type { Db } from '../../db/knex';
@@ -15,12 +14,11 @@ import {
   claimTaskUpdate,
   completeTaskUpdate,
   reassignTaskUpdate,
-  REFUSAL_STATUS,
   unclaimTaskUpdate,
   type CaseView,
 } from '../../workflows/lib/case-messages';
-import type { Refusal } from '../../domain/tasks';
-import { ConflictError, HttpError, NotFoundError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
+import { refusalOf } from './refusals';
 
 export type TaskAction = 'claim' | 'unclaim' | 'complete' | 'reassign';
 
@@ -65,9 +63,8 @@ export function taskService(deps: { db: Db; temporal: Client }) {
       return { task: (await tasks.get(id))!, case: view };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new ConflictError('The case is closed.');
-      const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-      if (cause instanceof ApplicationFailure && cause.type && cause.type in REFUSAL_STATUS) {
-        const code = cause.type as Refusal['code'];
+      const refusal = refusalOf(err);
+      if (refusal) {
         await audit.append({
           dedupeKey: `rejected:${req.id}:${id}`,
           caseType: row.case_type,
@@ -79,11 +76,10 @@ export function taskService(deps: { db: Db; temporal: Client }) {
           actorRole: req.user!.role,
           action: 'update.rejected',
           before: null,
-          after: { taskId: id, update: action, outcome: input.outcome ?? null, refusal: code, reason: cause.message },
+          after: { taskId: id, update: action, outcome: input.outcome ?? null, refusal: refusal.code, reason: refusal.message },
           at: new Date().toISOString(),
         });
-        const status = REFUSAL_STATUS[code];
-        throw new HttpError(status, status === 403 ? 'Forbidden' : status === 400 ? 'Invalid request' : 'Conflict', cause.message, { refusal: code });
+        throw refusal.http;
       }
       throw err;
     }

@@ -83,3 +83,13 @@ export function formatDateVN(day: DayNumber): string {
 export function formatDueDateVN(dueAtMs: number): string {
   return formatDateVN(localDay(dueAtMs - 1));
 }
+
+/** The same day of the month `months` later (clamped to the month's last day: 31/1 + 1 month = 28/2 or 29/2). */
+export function addMonths(day: DayNumber, months: number): DayNumber {
+  const { year, month, day: d } = ymd(day);
+  const index = year * 12 + (month - 1) + months;
+  const y = Math.floor(index / 12);
+  const m = (index % 12) + 1;
+  const last = ymd(dayFromYmd(y, m + 1, 1) - 1).day;
+  return dayFromYmd(y, m, Math.min(d, last));
+}

@@ -1,7 +1,7 @@
 /** Test harnesses shared by the suites that run workflows. */
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
-import type { WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { createActivities } from '../../activities';
 import { createMailer, type Mailer } from '../../activities/mailer';
 import { createDb, type Db } from '../../db/knex';
@@ -25,12 +25,14 @@ export interface TimeSkipping {
   close(): Promise<void>;
 }
 
+let testBundle: Promise<WorkflowBundle> | undefined;
+
 /** Temporal's time-skipping test server with real activities (PostgreSQL, SMTP sink) and one bundle. */
 export async function timeSkipping(taskQueue: string): Promise<TimeSkipping> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: system.testServerPath() } } });
   const db = createDb(system.databaseUrl(), { poolMax: 5 });
   const mailer: Mailer = createMailer({ smtpUrl: system.smtpUrl(), from: 'motcua <no-reply@motcua.local>' });
-  const bundle: WorkflowBundle = await bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, logger: quiet });
+  const bundle: WorkflowBundle = await (testBundle ??= bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, logger: quiet }));
   const started: WorkflowHandle[] = [];
   return {
     env,
@@ -38,11 +40,23 @@ export async function timeSkipping(taskQueue: string): Promise<TimeSkipping> {
     taskQueue,
     async withWorker(fn) {
       const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000' }) });
-      try {
-        await worker.runUntil(fn);
-      } finally {
-        for (const h of started.splice(0)) await h.terminate('test over').catch(() => undefined);
-      }
+      await worker.runUntil(async () => {
+        try {
+          await fn();
+        } finally {
+          // Terminate what the test left running, while the worker still runs: a workflow terminated
+          // with an activity or workflow task scheduled but never run leaves the Java test server's time-skipping lock
+          // held, and env.sleep in a later test hangs. So pending tasks finish first.
+          for (const h of started.splice(0)) {
+            for (let i = 0; i < 250; i++) {
+              const d = await h.describe().catch(() => undefined);
+              if (!d || d.status.name !== 'RUNNING' || (!d.raw.pendingActivities?.length && !d.raw.pendingWorkflowTask)) break;
+              await new Promise((r) => setTimeout(r, 20));
+            }
+            await h.terminate('test over').catch(() => undefined);
+          }
+        }
+      });
     },
     track(h) {
       started.push(h);
@@ -59,7 +73,11 @@ export async function timeSkipping(taskQueue: string): Promise<TimeSkipping> {
 /** Waits (in real time, without skipping) until the case workflow has opened the task. */
 export async function taskOpen(handle: WorkflowHandle, taskId: string): Promise<void> {
   for (let i = 0; i < 200; i++) {
-    if ((await handle.query(caseViewQuery)).openTasks.some((t) => t.taskId === taskId)) return;
+    const view = await handle.query(caseViewQuery).catch((err: unknown) => {
+      if (err instanceof WorkflowNotFoundError) return undefined; // started by another workflow, not yet there
+      throw err;
+    });
+    if (view?.openTasks.some((t) => t.taskId === taskId)) return;
     await new Promise((r) => setTimeout(r, 25));
   }
   throw new Error(`task ${taskId} never opened`);

@@ -8,6 +8,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -32,7 +33,7 @@ import {
   type Threshold,
 } from '../../domain/clock';
 import { policyNumber, type PolicyVersion } from '../../domain/policies';
-import type { Role } from '../../domain/roles';
+import type { Actor, Role } from '../../domain/roles';
 import { refuseClaim, refuseCompletion, taskId as makeTaskId, type Decision, type OpenTask, type Refusal } from '../../domain/tasks';
 import {
   caseViewQuery,
@@ -69,6 +70,12 @@ export interface TaskOptions {
   clockId?: string;
   priority?: number;
   requires?: Record<string, string[]>;
+  /**
+   * A further rule the completion must pass, checked in the update validator after the generic
+   * ones (e.g. four eyes: the person who entered a record may not approve it). Kept in workflow
+   * memory only.
+   */
+  check?: (decision: { outcome: string; actor: Actor; payload: Record<string, unknown> }) => Refusal | undefined;
 }
 
 export class CaseKernel {
@@ -81,6 +88,7 @@ export class CaseKernel {
   private readonly open = new Map<string, OpenTask>();
   private readonly decisions = new Map<string, Decision>();
   private readonly decisionLog: Decision[] = [];
+  private readonly checks = new Map<string, NonNullable<TaskOptions['check']>>();
   private readonly stepCount = new Map<string, number>();
   private auditSeq = 0;
   private auditChain: Promise<void> = Promise.resolve();
@@ -112,7 +120,10 @@ export class CaseKernel {
       },
     });
     setHandler(completeTaskUpdate, (i) => this.complete(i), {
-      validator: (i) => refuse(refuseCompletion(this.open.get(i.taskId), i.actor, i.outcome, i.actorScope, i.payload)),
+      validator: (i) => {
+        refuse(refuseCompletion(this.open.get(i.taskId), i.actor, i.outcome, i.actorScope, i.payload));
+        refuse(this.checks.get(i.taskId)?.({ outcome: i.outcome, actor: i.actor, payload: i.payload ?? {} }));
+      },
     });
   }
 
@@ -172,6 +183,16 @@ export class CaseKernel {
     }
   }
 
+  /** Starts clock `id` again from a new instant (e.g. a corrected decision date); open tasks on it get the new due date. */
+  restartClockAt(id: string, o: Parameters<CaseKernel['startClock']>[1]): Promise<void> {
+    const meta = this.clockMeta.get(id);
+    const old = this.clock(id);
+    const next = { ...startClock(this.calendar, { id, atMs: o.atMs ?? Date.now(), workingDays: o.workingDays, thresholds: old.thresholds, maxExtensions: o.maxExtensions, cutoffMs: o.cutoffMs }), generation: old.generation + 1 };
+    // Thresholds of the new timeline are raised from its start (their keys carry the new generation).
+    if (meta) this.clockMeta.set(id, { agencyId: o.agencyId ?? meta.agencyId, title: o.title, checkedUntilMs: next.startedAtMs });
+    return this.replaceClock(id, next);
+  }
+
   pauseClock(id: string, reason: string) {
     return this.replaceClock(id, pauseClock(this.clock(id), Date.now(), reason));
   }
@@ -198,7 +219,13 @@ export class CaseKernel {
     const now = Date.now();
     for (const [id, c] of this.clocks) {
       const meta = this.clockMeta.get(id)!;
-      const hits = thresholdsBetween(this.calendar, c, meta.checkedUntilMs, now);
+      let hits = thresholdsBetween(this.calendar, c, meta.checkedUntilMs, now);
+      // Catching up (a clock started in the past, or a worker back after downtime): of the daily
+      // overdue reminders passed, only the latest is sent, not one per missed day.
+      if (hits.filter((h) => h.kind === 'overdue').length > 1 && patched('kernel-catch-up-latest-overdue')) {
+        const latest = hits.filter((h) => h.kind === 'overdue').at(-1);
+        hits = hits.filter((h) => h.kind !== 'overdue' || h === latest);
+      }
       meta.checkedUntilMs = now;
       for (const hit of hits) {
         const holder = [...this.open.values()].find((t) => t.clockId === id);
@@ -270,6 +297,7 @@ export class CaseKernel {
       dueAtMs: c ? dueAt(this.calendar, c) : undefined,
     };
     this.open.set(task.taskId, task);
+    if (o.check) this.checks.set(task.taskId, o.check);
     this.seq++;
     await io.openTask({ caseType: this.caseType, caseId: this.caseId, workflowId: workflowInfo().workflowId, task, dueAtMs: task.dueAtMs, openedAtMs: task.openedAtMs });
     await this.audit('task.opened', { sub: 'system', role: 'admin' }, null, { taskId: task.taskId, step: task.step, agencyId: task.agencyId, candidateRole: task.candidateRole });
