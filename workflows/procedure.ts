@@ -95,6 +95,7 @@ export async function procedureWorkflow(input: ProcedureInput): Promise<Procedur
   let withdrawal: WithdrawalDecision | undefined;
   let superseded: { by: number; on: string } | undefined;
   let clockKey: string | undefined;
+  let ready = false;
   const answer = (): ProcedureAnswer => ({ code, version, status: k.status });
   const setStatus = async (status: 'draft' | 'in_review' | 'returned' | 'discarded' | 'published', patch: Parameters<typeof io.setProcedureStatus>[2] = {}) => {
     k.status = status;
@@ -118,6 +119,7 @@ export async function procedureWorkflow(input: ProcedureInput): Promise<Procedur
   setHandler(
     editProcedureDraftUpdate,
     async (i) => {
+      await condition(() => ready); // an edit may arrive before the case has pinned its policy
       editors.add(i.actor.sub);
       decision = i.decision;
       syncData();
@@ -128,7 +130,8 @@ export async function procedureWorkflow(input: ProcedureInput): Promise<Procedur
     },
     {
       validator: (i) => {
-        if (k.status !== 'draft' && k.status !== 'returned') refuse('WrongStep', `Version ${version} of ${code} is ${k.status}: only a draft or a returned version can be edited.`);
+        const editableNow = input.mode === 'entry' && (!ready || k.status === 'draft' || k.status === 'returned');
+        if (!editableNow) refuse('WrongStep', `Version ${version} of ${code} is ${k.status}: only a draft or a returned version can be edited.`);
         if (!entitled(i, input.agencyId)) refuse('NotEntitled', `Procedures of ${input.agencyId} are edited by that agency.`);
         if (i.record.code !== code || i.record.agencyId !== input.agencyId) refuse('InvalidPayload', 'The code and the maintaining agency of a version cannot change.');
         if (i.decision && decisionProblems(i.decision).length) refuse('InvalidPayload', decisionProblems(i.decision).join('; '));
@@ -162,6 +165,7 @@ export async function procedureWorkflow(input: ProcedureInput): Promise<Procedur
   syncData();
   await k.init(Date.now(), { code, version, mode: input.mode });
   k.status = input.mode === 'entry' ? 'draft' : 'published';
+  ready = true;
 
   // 1–3. Draft, four-eyes review, publication against the limit from the decision's signing.
   if (input.mode === 'entry') {

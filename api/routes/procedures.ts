@@ -14,12 +14,11 @@ import { formatDate, localDay } from '../../domain/calendar';
 import { ONLINE_LEVELS, PROCEDURE_CODE, PROCEDURE_LEVELS, PUBLIC_STATUSES } from '../../domain/procedures';
 import { HttpError, InputError, NotFoundError } from '../errors';
 import { type Api, z } from '../route';
-import { DraftSchema, SummarySchema, VersionSchema, WithdrawalSchema } from '../schemas/procedure';
+import { DraftSchema, isoDate, SummarySchema, VersionSchema, WithdrawalSchema } from '../schemas/procedure';
 import { procedureService, type ImportReport } from '../services/procedures';
 
 const codeParam = z.object({ code: z.string().regex(PROCEDURE_CODE) });
 const versionParam = codeParam.extend({ version: z.coerce.number().int().min(1).max(100_000) });
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
 
 const day = (d: unknown): string | null => (d == null ? null : typeof d === 'string' ? d : formatDate(localDay((d as Date).getTime())));
 

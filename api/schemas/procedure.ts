@@ -1,8 +1,17 @@
 /** Request and answer schemas of the procedure catalogue (validation and OpenAPI from one source). */
 import { z } from '../route';
+import { parseDate } from '../../domain/calendar/days';
 import { decisionProblems, ONLINE_LEVELS, PROCEDURE_CODE, PROCEDURE_LEVELS, recordProblems, SIGNER_LEVELS, SUBMISSION_METHODS, type ProcedureRecord } from '../../domain/procedures';
 
-const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
+/** A calendar date YYYY-MM-DD that exists (not 2025-02-30). */
+export const isoDate = z.string().refine((v) => {
+  try {
+    parseDate(v);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'a calendar date YYYY-MM-DD');
 const text = (max: number) => z.string().trim().min(1).max(max);
 
 export const DecisionSchema = z

@@ -14,7 +14,12 @@ import { diagnosticsWorkflow, dailyDigestWorkflow, feedbackWorkflow } from '../.
 import { completeTaskUpdate, claimTaskUpdate } from '../../workflows/lib/kernel';
 import { taskOpen } from '../helpers/harness';
 import { kernelTestWorkflow } from '../workflows/kernel-test';
-import { system, systemContext, TEST_WORKFLOWS, uniqueId } from '../helpers/system';
+import { system, systemContext, TEST_WORKFLOWS, uniqueId, type SystemContext } from '../helpers/system';
+import { procedureStore } from '../../db/procedure-store';
+import { DEMO_CATALOGUE } from '../../db/seed-catalogue';
+import { formatDate, localDay } from '../../domain/calendar/days';
+import { procedureWorkflowId } from '../../domain/procedures';
+import { editProcedureDraftUpdate, procedureWorkflow, withdrawProcedureUpdate } from '../../workflows/procedure';
 
 const DIR = path.resolve(__dirname, '../histories');
 
@@ -23,19 +28,23 @@ const DIR = path.resolve(__dirname, '../histories');
  * replay needs the original workflow ID (task IDs and audit keys derive from it).
  */
 async function save(workflowId: string, type: string): Promise<void> {
-  const file = `${type}--${workflowId}.json`;
+  const file = `${type}--${encodeURIComponent(workflowId)}.json`; // ':' is not portable in file names
   const cli = await ensureTemporalCli(path.resolve(__dirname, '../..'));
   const r = spawnSync(cli, ['workflow', 'show', '--workflow-id', workflowId, '--address', system.temporalAddress(), '--output', 'json'], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(r.stderr);
   fs.writeFileSync(path.join(DIR, file), JSON.stringify(JSON.parse(r.stdout), null, 1) + '\n');
 }
 
-async function record(): Promise<void> {
+/** `RECORD_HISTORIES=1` records every type; `RECORD_HISTORIES=procedureWorkflow,…` only those. */
+async function record(only: string): Promise<void> {
+  const want = (type: string) => only === '1' || only.split(',').includes(type);
   const ctx = await systemContext();
   const worker = await ctx.createWorker();
   try {
     await worker.runUntil(async () => {
       const officer = { sub: 'officer-stp-01', role: 'officer' as const, agencyId: 'H99.20' };
+      if (want('procedureWorkflow')) await recordProcedure(ctx);
+      if (only !== '1') return;
       const caseId = uniqueId('REPLAY');
       const handle = await ctx.client.workflow.start(kernelTestWorkflow, { taskQueue: ctx.taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 5, withApproval: true }] });
       const waitTask = (id: string) => taskOpen(handle, id);
@@ -78,19 +87,46 @@ async function record(): Promise<void> {
   }
 }
 
+/** A procedure version entered, edited, returned, published, in force, then withdrawn (all today). */
+async function recordProcedure(ctx: SystemContext): Promise<void> {
+  const code = `REPLAY-${Date.now().toString(36).toUpperCase()}`;
+  const today = formatDate(localDay(Date.now()));
+  const decision = { number: '1/QĐ-UBND', signerLevel: 'provincialChair' as const, signedOn: today, effectiveOn: today };
+  const record = { ...DEMO_CATALOGUE[0]!.record, code };
+  await ctx.db.transaction((trx) => procedureStore(ctx.db).insertDraft(trx, { record, decision: null, enteredBy: 'officer-stp-01' }));
+  const workflowId = procedureWorkflowId(code, 1);
+  const h = await ctx.client.workflow.start(procedureWorkflow, { taskQueue: ctx.taskQueue, workflowId, args: [{ code, version: 1, agencyId: 'H99.20', enteredBy: 'officer-stp-01', decision: null, mode: 'entry' }] });
+  const officer = { sub: 'officer-stp-01', role: 'officer' as const, agencyId: 'H99.20' };
+  const leader = { sub: 'supervisor-stp-02', role: 'supervisor' as const, agencyId: 'H99.20' };
+  const step = async (taskId: string, actor: typeof officer | typeof leader, outcome: string, payload: Record<string, unknown> = {}) => {
+    await taskOpen(h, taskId);
+    await h.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor, actorScope: ['H99.20'], outcome, payload }] });
+  };
+  await taskOpen(h, `${workflowId}:submit:1`);
+  await h.executeUpdate(editProcedureDraftUpdate, { args: [{ actor: officer, actorScope: ['H99.20'], record, decision }] });
+  await step(`${workflowId}:submit:1`, officer, 'submit');
+  await step(`${workflowId}:review:1`, leader, 'return', { comments: 'Bổ sung căn cứ pháp lý' });
+  await step(`${workflowId}:submit:2`, officer, 'submit');
+  await step(`${workflowId}:review:2`, leader, 'publish');
+  for (let i = 0; i < 200 && (await procedureStore(ctx.db).get(code, 1))?.status !== 'in_force'; i++) await new Promise((r) => setTimeout(r, 25));
+  await h.executeUpdate(withdrawProcedureUpdate, { args: [{ actor: leader, actorScope: ['H99.20'], withdrawal: { number: '2/QĐ-UBND', signedOn: today, effectiveOn: today, reason: 'Ghi lịch sử phát lại' } }] });
+  await h.result();
+  await save(workflowId, 'procedureWorkflow');
+}
+
 describe('replay of recorded histories', () => {
   beforeAll(async () => {
-    if (process.env.RECORD_HISTORIES) await record();
+    if (process.env.RECORD_HISTORIES) await record(process.env.RECORD_HISTORIES);
   });
 
   it('has histories of every workflow type to replay', () => {
     const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
-    expect(files.map((f) => f.split('--')[0]).sort()).toEqual(expect.arrayContaining(['dailyDigestWorkflow', 'diagnosticsWorkflow', 'feedbackWorkflow', 'kernelTestWorkflow']));
+    expect(files.map((f) => f.split('--')[0]).sort()).toEqual(expect.arrayContaining(['dailyDigestWorkflow', 'diagnosticsWorkflow', 'feedbackWorkflow', 'kernelTestWorkflow', 'procedureWorkflow']));
   });
 
   it('replays every recorded history without non-determinism', async () => {
     const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
-    const histories = files.map((f) => ({ workflowId: f.slice(f.indexOf('--') + 2, -'.json'.length), history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8'))) }));
+    const histories = files.map((f) => ({ workflowId: decodeURIComponent(f.slice(f.indexOf('--') + 2, -'.json'.length)), history: historyFromJSON(JSON.parse(fs.readFileSync(path.join(DIR, f), 'utf8'))) }));
     const results = Worker.runReplayHistories({ workflowsPath: TEST_WORKFLOWS, replayName: 'ci' }, histories);
     const failures: string[] = [];
     let count = 0;
