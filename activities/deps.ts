@@ -6,4 +6,6 @@ export interface ActivityDeps {
   db: Db;
   mailer: Mailer;
   publicUrl: string;
+  /** Where dossier status changes are synchronised (the national portal's endpoint); unset: they wait in the outbox. */
+  portalSyncUrl?: string;
 }

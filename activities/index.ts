@@ -8,6 +8,7 @@ import { kernelActivities } from './kernel';
 import { digestActivities } from './digest';
 import { feedbackActivities } from './feedback';
 import { procedureActivities } from './procedures';
+import { dossierActivities } from './dossiers';
 
 export type { ActivityDeps } from './deps';
 
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...digestActivities(deps),
     ...feedbackActivities(deps),
     ...procedureActivities(deps),
+    ...dossierActivities(deps),
   };
 }
 

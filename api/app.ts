@@ -23,6 +23,7 @@ import { taskRouter } from './routes/tasks';
 import { taskService } from './services/tasks';
 import { feedbackRouter } from './routes/feedback';
 import { procedureRouter } from './routes/procedures';
+import { dossierRouter } from './routes/dossiers';
 import { ATTACHMENT_LIMITS } from '../domain/feedback';
 
 /** Room for the maximum attachments in base64 plus the text fields. */
@@ -42,6 +43,8 @@ export interface AppDeps {
   publicUrl?: string;
   /** The portal operator's agency (feedback classification and quality check). */
   operatorAgencyId?: string;
+  /** Public dossier lookups per minute per IP address. */
+  publicLookupPerMinute?: number;
 }
 
 export interface App {
@@ -112,6 +115,7 @@ export function createApp(deps: AppDeps): App {
   app.use(alertRouter(api, { db: deps.db }));
   app.use(historyRouter(api, { db: deps.db, temporal: deps.temporal }));
   app.use(procedureRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue }));
+  app.use(dossierRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, publicLookupPerMinute: deps.publicLookupPerMinute }));
   app.use(feedbackRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, operatorAgencyId: deps.operatorAgencyId ?? 'VPCP', legalTime }));
 
   let document: object | undefined;

@@ -38,6 +38,8 @@ const schema = z
     BODY_LIMIT: z.string().default('256kb'),
     MIGRATE_ON_START: bool.default(true),
     PORTAL_OPERATOR_AGENCY: z.string().default('VPCP'),
+    PORTAL_SYNC_URL: z.string().url().optional(),
+    PUBLIC_LOOKUP_PER_MINUTE: z.coerce.number().int().min(1).default(30),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -69,6 +71,9 @@ export interface Config {
   bodyLimit: string;
   migrateOnStart: boolean;
   operatorAgencyId: string;
+  /** The national portal's status-sync endpoint (dossier outbox); unset: statuses wait in the outbox. */
+  portalSyncUrl?: string;
+  publicLookupPerMinute: number;
 }
 
 export class ConfigError extends Error {}
@@ -118,5 +123,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: e.BODY_LIMIT,
     migrateOnStart: e.MIGRATE_ON_START,
     operatorAgencyId: e.PORTAL_OPERATOR_AGENCY,
+    portalSyncUrl: e.PORTAL_SYNC_URL,
+    publicLookupPerMinute: e.PUBLIC_LOOKUP_PER_MINUTE,
   };
 }

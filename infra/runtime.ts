@@ -51,7 +51,7 @@ export async function createRuntime(
       connection: nativeConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: { db, mailer, publicUrl: config.publicUrl },
+      deps: { db, mailer, publicUrl: config.publicUrl, portalSyncUrl: config.portalSyncUrl },
     });
     await ensureSchedules(client, config.temporal.taskQueue);
     workerRun = worker.run();
@@ -71,6 +71,7 @@ export async function createRuntime(
       rateLimitPerMinute: config.rateLimitPerMinute,
       publicUrl: config.publicUrl,
       operatorAgencyId: config.operatorAgencyId,
+      publicLookupPerMinute: config.publicLookupPerMinute,
     });
     server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {

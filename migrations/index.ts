@@ -12,6 +12,7 @@ import * as m006 from './20261123_006_feedback';
 import * as m007 from './20261123_007_feedback_duplicates';
 import * as m008 from './20261123_008_feedback_attachments';
 import * as m009 from './20261123_009_procedures';
+import * as m010 from './20261123_010_dossiers';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261123_001_foundation': m001,
@@ -23,6 +24,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261123_007_feedback_duplicates': m007,
   '20261123_008_feedback_attachments': m008,
   '20261123_009_procedures': m009,
+  '20261123_010_dossiers': m010,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -3,3 +3,4 @@ export { diagnosticsWorkflow } from './diagnostics';
 export { dailyDigestWorkflow } from './digest';
 export { feedbackWorkflow } from './feedback';
 export { procedureWorkflow } from './procedure';
+export { dossierWorkflow, consultationWorkflow } from './dossier';

@@ -61,6 +61,11 @@ export const BUILTIN_POLICY: PolicyVersion = {
       unit: 'timeOfDay',
       citation: 'Decree 61/2018/NĐ-CP Art 18: paper dossiers received after 15:00 move on the next working day',
     },
+    'dossier.consultation': {
+      value: 5,
+      unit: 'workingDays',
+      citation: 'Operator policy under Decree 61/2018/NĐ-CP Art 20 (inter-agency procedures: each consulted agency answers within the time the procedure allots it); used when the procedure sets none',
+    },
     'procedure.publication.minister': {
       value: 10,
       unit: 'workingDays',

@@ -2,7 +2,7 @@
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDeps } from '../../activities';
 import { createMailer, type Mailer } from '../../activities/mailer';
 import { createDb, type Db } from '../../db/knex';
 import { installSdkLogger } from '../../worker/worker';
@@ -28,7 +28,7 @@ export interface TimeSkipping {
 let testBundle: Promise<WorkflowBundle> | undefined;
 
 /** Temporal's time-skipping test server with real activities (PostgreSQL, SMTP sink) and one bundle. */
-export async function timeSkipping(taskQueue: string): Promise<TimeSkipping> {
+export async function timeSkipping(taskQueue: string, extraDeps: Partial<ActivityDeps> = {}): Promise<TimeSkipping> {
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: system.testServerPath() } } });
   const db = createDb(system.databaseUrl(), { poolMax: 5 });
   const mailer: Mailer = createMailer({ smtpUrl: system.smtpUrl(), from: 'motcua <no-reply@motcua.local>' });
@@ -39,7 +39,7 @@ export async function timeSkipping(taskQueue: string): Promise<TimeSkipping> {
     db,
     taskQueue,
     async withWorker(fn) {
-      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000' }) });
+      const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000', ...extraDeps }) });
       await worker.runUntil(async () => {
         try {
           await fn();
@@ -90,10 +90,10 @@ export interface RunningSystem {
 }
 
 /** The dev server with a worker running for the whole suite, and an API on its task queue. */
-export async function runningSystem(): Promise<RunningSystem> {
+export async function runningSystem(extraDeps: Partial<ActivityDeps> = {}): Promise<RunningSystem> {
   const sys = await systemContext();
   const api = await apiContext({ taskQueue: sys.taskQueue });
-  const worker = await sys.createWorker();
+  const worker = await sys.createWorker({}, extraDeps);
   const running = worker.run();
   return {
     sys,

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDeps } from '../../activities';
 import { createMailer, type Mailer } from '../../activities/mailer';
 import { createDb, type Db } from '../../db/knex';
 import { readMailbox, type ReceivedMail } from '../../infra/smtp-sink';
@@ -38,7 +38,7 @@ export interface SystemContext {
   client: Client;
   nativeConnection: NativeConnection;
   taskQueue: string;
-  createWorker(options?: Partial<WorkerOptions>): Promise<Worker>;
+  createWorker(options?: Partial<WorkerOptions>, extraDeps?: Partial<ActivityDeps>): Promise<Worker>;
   close(): Promise<void>;
 }
 
@@ -57,12 +57,12 @@ export async function systemContext(): Promise<SystemContext> {
     client,
     nativeConnection,
     taskQueue,
-    createWorker: (options) =>
+    createWorker: (options, extraDeps) =>
       Worker.create({
         connection: nativeConnection,
         taskQueue,
         workflowsPath: TEST_WORKFLOWS,
-        activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000' }),
+        activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000', ...extraDeps }),
         ...options,
       }),
     async close() {
