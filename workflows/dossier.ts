@@ -86,10 +86,12 @@ export async function dossierWorkflow(input: DossierInput): Promise<{ status: st
   const cutoffMs = input.paper ? policyTimeOfDayMs(k.policy!, 'dossier.receptionCutoff') : undefined;
   const receptionDay = k.calendar.receptionDay(input.receivedAtMs, { cutoffMs });
 
-  /** Waits for the applicant's supplement; returns when it arrived. */
-  const awaitSupplement = async (): Promise<number> => {
-    const before = supplements.length;
-    await k.waitUntil(() => supplements.length > before);
+  /**
+   * Waits for a supplement after `mark` (the count taken before the request went out: one that
+   * arrives while the request is still being recorded counts); returns when it arrived.
+   */
+  const awaitSupplement = async (mark: number): Promise<number> => {
+    await k.waitUntil(() => supplements.length > mark);
     return supplements[supplements.length - 1]!.atMs;
   };
 
@@ -115,10 +117,11 @@ export async function dossierWorkflow(input: DossierInput): Promise<{ status: st
     }
     if (c.outcome === 'accept') break;
     stats.contacts++;
+    const mark = supplements.length;
     await letter({ form: '02', missing: items(c.payload.missing), reason: String(c.payload.reason ?? 'Hồ sơ chưa đầy đủ theo quy định') });
     await k.pauseClock('intake', 'waiting for the applicant');
     await setStatus('awaiting_supplement', { extra_contacts: stats.contacts });
-    completeAtMs = await awaitSupplement();
+    completeAtMs = await awaitSupplement(mark);
     await k.restartClock('intake', cutoffMs);
   }
   await k.stopClock('intake');
@@ -216,11 +219,12 @@ export async function dossierWorkflow(input: DossierInput): Promise<{ status: st
     });
     if (a.outcome === 'request_supplement') {
       stats.contacts++;
+      const mark = supplements.length;
       await letter({ form: '02', missing: items(a.payload.missing), reason: String(a.payload.reason ?? 'Bổ sung hồ sơ trong quá trình thẩm định') });
       await k.pauseClock('processing', 'waiting for the supplement');
       clockChanges++;
       await setStatus('awaiting_supplement', { extra_contacts: stats.contacts });
-      await awaitSupplement();
+      await awaitSupplement(mark);
       stats.pausedDays += k.calendar.workingDaysBetween(localDay(k.clock('processing').pause!.sinceMs), localDay(Date.now()));
       // Decree 61/2018 Art 19.4: the processing time starts again from zero.
       await k.restartClock('processing', cutoffMs);

@@ -20,6 +20,7 @@ import { DEMO_CATALOGUE } from '../../db/seed-catalogue';
 import { formatDate, localDay } from '../../domain/calendar/days';
 import { procedureWorkflowId } from '../../domain/procedures';
 import { editProcedureDraftUpdate, procedureWorkflow, withdrawProcedureUpdate } from '../../workflows/procedure';
+import { dossierWorkflow } from '../../workflows/dossier';
 
 const DIR = path.resolve(__dirname, '../histories');
 
@@ -44,6 +45,7 @@ async function record(only: string): Promise<void> {
     await worker.runUntil(async () => {
       const officer = { sub: 'officer-stp-01', role: 'officer' as const, agencyId: 'H99.20' };
       if (want('procedureWorkflow')) await recordProcedure(ctx);
+      if (want('dossierWorkflow')) await recordDossier(ctx);
       if (only !== '1') return;
       const caseId = uniqueId('REPLAY');
       const handle = await ctx.client.workflow.start(kernelTestWorkflow, { taskQueue: ctx.taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 5, withApproval: true }] });
@@ -114,6 +116,33 @@ async function recordProcedure(ctx: SystemContext): Promise<void> {
   await save(workflowId, 'procedureWorkflow');
 }
 
+/** A dossier accepted, sent for consultation (child workflow), approved and returned. */
+async function recordDossier(ctx: SystemContext): Promise<void> {
+  const code = `R99-${formatDate(localDay(Date.now())).slice(2).replace(/-/g, '')}-${String(Math.floor(Math.random() * 9000) + 1000)}`;
+  await ctx.db('dossiers').insert({ code, status: 'received', agency_id: 'H99.20', procedure_code: 'H99-TP-001', procedure_version: 1, procedure_name: 'Ghi lịch sử', channel: 'online', paper: false, owner_sub: 'citizen-replay', return_method: 'online', received_at: new Date(), fee_total_vnd: 0 });
+  await ctx.db('dossier_applicants').insert({ code, full_name: 'Người ghi', address: 'Số 1 Minh Họa', phone: '0900000000', email: 'replay-dossier@nguoidan.motcua.local', documents: '[]' });
+  const h = await ctx.client.workflow.start(dossierWorkflow, {
+    taskQueue: ctx.taskQueue,
+    workflowId: code,
+    args: [{ code, agencyId: 'H99.20', receivedAtMs: Date.now(), channel: 'online', paper: false, procedure: { code: 'H99-TP-001', version: 1, name: 'Ghi lịch sử', workingDays: 5, feeTotalVnd: 0 } }],
+  });
+  const officer = { sub: 'officer-stp-01', role: 'officer' as const, agencyId: 'H99.20' };
+  const step = async (handle: typeof h | ReturnType<typeof ctx.client.workflow.getHandle>, taskId: string, actor: { sub: string; role: 'officer' | 'supervisor'; agencyId: string }, outcome: string, payload: Record<string, unknown> = {}) => {
+    await taskOpen(handle, taskId);
+    await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor, actorScope: [actor.agencyId], outcome, payload }] });
+  };
+  await step(h, `${code}:check:1`, officer, 'accept');
+  await step(h, `${code}:appraise:1`, officer, 'consult', { agencies: 'H99.21', question: 'Xác minh' });
+  const child = ctx.client.workflow.getHandle(`${code}:consult:1`);
+  await step(child, `${code}:consult:1:opinion:1`, { sub: 'officer-stc-01', role: 'officer', agencyId: 'H99.21' }, 'agree');
+  await step(h, `${code}:appraise:2`, officer, 'propose_approve');
+  await step(h, `${code}:approve:1`, { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' }, 'approve');
+  await step(h, `${code}:return:1`, officer, 'returned');
+  await h.result();
+  await save(code, 'dossierWorkflow');
+  await save(`${code}:consult:1`, 'consultationWorkflow');
+}
+
 describe('replay of recorded histories', () => {
   beforeAll(async () => {
     if (process.env.RECORD_HISTORIES) await record(process.env.RECORD_HISTORIES);
@@ -121,7 +150,7 @@ describe('replay of recorded histories', () => {
 
   it('has histories of every workflow type to replay', () => {
     const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
-    expect(files.map((f) => f.split('--')[0]).sort()).toEqual(expect.arrayContaining(['dailyDigestWorkflow', 'diagnosticsWorkflow', 'feedbackWorkflow', 'kernelTestWorkflow', 'procedureWorkflow']));
+    expect(files.map((f) => f.split('--')[0]).sort()).toEqual(expect.arrayContaining(['dailyDigestWorkflow', 'diagnosticsWorkflow', 'feedbackWorkflow', 'kernelTestWorkflow', 'procedureWorkflow', 'dossierWorkflow', 'consultationWorkflow']));
   });
 
   it('replays every recorded history without non-determinism', async () => {
