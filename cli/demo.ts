@@ -10,6 +10,9 @@ import { feedbackIntake, type FeedbackSubmission } from '../api/services/feedbac
 import { caseViewQuery, completeTaskUpdate } from '../workflows/lib/case-messages';
 import { procedureService } from '../api/services/procedures';
 import { DEMO_CATALOGUE } from '../db/seed-catalogue';
+import { dossierIntake, type DossierSubmission } from '../api/services/dossier-intake';
+import { procedureStore } from '../db/procedure-store';
+import { formatDate, localDay } from '../domain/calendar';
 
 const operator: Actor = { sub: 'operator-01', role: 'operator', agencyId: 'VPCP' };
 const officer: Actor = { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' };
@@ -51,25 +54,30 @@ const DEMO: Array<{ key: string; body: FeedbackSubmission; steps: Step[] }> = [
   },
 ];
 
+/** Moves a case on through the same workflow updates officers use; a step already passed is skipped. */
+async function drive(temporal: Client, workflowId: string, steps: Step[]): Promise<void> {
+  const handle = temporal.workflow.getHandle(workflowId);
+  for (const [step, actor, outcome, payload] of steps) {
+    // Wait (briefly) for the step's task; skip it if the case already moved past it.
+    let taskId: string | undefined;
+    for (let i = 0; i < 100 && !taskId; i++) {
+      const view = await handle.query(caseViewQuery);
+      if (view.decisions.some((x) => x.step === step)) break;
+      taskId = view.openTasks.find((t) => t.step === step)?.taskId;
+      if (!taskId) await new Promise((r) => setTimeout(r, 100));
+    }
+    if (!taskId) continue;
+    await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor, actorScope: [actor.agencyId!], outcome, payload }] });
+  }
+}
+
 export async function seedDemoFeedback(deps: { db: Db; temporal: Client; taskQueue: string; operatorAgencyId: string }): Promise<string[]> {
   const intake = feedbackIntake(deps);
   const codes: string[] = [];
   for (const d of DEMO) {
     const { body } = await intake.submit({ actorSub: 'demo-citizen', actorIsCitizen: true, channel: 'portal', key: d.key, body: d.body });
     codes.push(body.code);
-    const handle = deps.temporal.workflow.getHandle(body.code);
-    for (const [step, actor, outcome, payload] of d.steps) {
-      // Wait (briefly) for the step's task; skip it if the case already moved past it.
-      let taskId: string | undefined;
-      for (let i = 0; i < 100 && !taskId; i++) {
-        const view = await handle.query(caseViewQuery);
-        if (view.decisions.some((x) => x.step === step)) break;
-        taskId = view.openTasks.find((t) => t.step === step)?.taskId;
-        if (!taskId) await new Promise((r) => setTimeout(r, 100));
-      }
-      if (!taskId) continue;
-      await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor, actorScope: [actor.agencyId!], outcome, payload }] });
-    }
+    await drive(deps.temporal, body.code, d.steps);
   }
   return codes;
 }
@@ -79,4 +87,40 @@ export async function seedDemoCatalogue(deps: { db: Db; temporal: Client; taskQu
   const report = await procedureService(deps).importCatalogue({ actor: operator, items: DEMO_CATALOGUE });
   if (report.rejected.length) throw new Error(`demo catalogue rejected: ${JSON.stringify(report.rejected)}`);
   return report.imported.length + report.unchanged.length;
+}
+
+const applicant = (n: number): DossierSubmission['applicant'] => ({ fullName: `Người nộp minh họa ${n}`, address: `Số ${n} phố Minh Họa`, phone: `09110000${String(n).padStart(2, '0')}`, email: `nguoinop${n}@nguoidan.motcua.local` });
+
+const DEMO_DOSSIERS: Array<{ key: string; body: DossierSubmission; steps: Step[] }> = [
+  { key: 'demo-dossier-01', body: { procedureCode: 'H99-TP-001', agencyId: 'H99.20', returnMethod: 'online', documents: ['Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp', 'Bản chụp căn cước'], applicant: applicant(1) }, steps: [] },
+  {
+    key: 'demo-dossier-02',
+    body: { procedureCode: 'H99-TP-001', agencyId: 'H99.20', returnMethod: 'post', documents: ['Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp'], applicant: applicant(2) },
+    steps: [['check', officer, 'accept']],
+  },
+  {
+    key: 'demo-dossier-03',
+    body: { procedureCode: 'H99-TP-001', agencyId: 'H99.20', returnMethod: 'online', documents: ['Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp', 'Bản chụp căn cước'], applicant: applicant(3) },
+    steps: [
+      ['check', officer, 'accept'],
+      ['appraise', officer, 'propose_approve', { note: 'Không có án tích' }],
+      ['approve', leader, 'approve'],
+      ['collect_fee', officer, 'paid', { receiptNumber: 'BL-DEMO-0003' }],
+      ['return', officer, 'returned'],
+    ],
+  },
+];
+
+/** Demo dossiers on the demo catalogue: just received, being processed, returned. */
+export async function seedDemoDossiers(deps: { db: Db; temporal: Client; taskQueue: string }): Promise<string[]> {
+  // The imported catalogue comes into force through its workflows: wait for it.
+  for (let i = 0; i < 100 && !(await procedureStore(deps.db).inForceOn('H99-TP-001', formatDate(localDay(Date.now())))); i++) await new Promise((r) => setTimeout(r, 100));
+  const intake = dossierIntake(deps);
+  const codes: string[] = [];
+  for (const d of DEMO_DOSSIERS) {
+    const { body } = await intake.submit({ actorSub: 'citizen-001', channel: 'online', paper: false, key: d.key, body: d.body });
+    codes.push(body.code);
+    await drive(deps.temporal, body.code, d.steps);
+  }
+  return codes;
 }

@@ -8,7 +8,7 @@ import { startLocalInfra } from '../infra/local';
 import { createRuntime } from '../infra/runtime';
 import { mintToken } from '../api/auth';
 import { DEMO_USERS, seedDemoData } from '../db/seed';
-import { seedDemoCatalogue, seedDemoFeedback } from './demo';
+import { seedDemoCatalogue, seedDemoDossiers, seedDemoFeedback } from './demo';
 
 export async function start(config: Config, out: (line: string) => void): Promise<void> {
   const t0 = Date.now();
@@ -31,6 +31,7 @@ export async function start(config: Config, out: (line: string) => void): Promis
     runtime = await createRuntime(config, infra, { api: true, worker: true });
     const seeded = await seedDemoData(runtime.db);
     const procedures = await seedDemoCatalogue({ db: runtime.db, temporal: runtime.client, taskQueue: config.temporal.taskQueue });
+    const dossiers = await seedDemoDossiers({ db: runtime.db, temporal: runtime.client, taskQueue: config.temporal.taskQueue });
     const feedback = await seedDemoFeedback({ db: runtime.db, temporal: runtime.client, taskQueue: config.temporal.taskQueue, operatorAgencyId: config.operatorAgencyId });
     const tokens: string[] = [];
     for (const u of DEMO_USERS) {
@@ -38,7 +39,7 @@ export async function start(config: Config, out: (line: string) => void): Promis
       tokens.push(`  ${u.role.padEnd(11)} ${token}`);
     }
     out('');
-    out(`motcua is up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${seeded.agencies} demo agencies; ${procedures} procedures in the catalogue; demo feedback ${feedback.join(', ')}).`);
+    out(`motcua is up in ${((Date.now() - t0) / 1000).toFixed(1)} s (${seeded.agencies} demo agencies; ${procedures} procedures in the catalogue; demo dossiers ${dossiers.join(', ')}; demo feedback ${feedback.join(', ')}).`);
     out(`  API          ${runtime.apiUrl}`);
     out(`  API docs     ${runtime.apiUrl}/docs   (OpenAPI: ${runtime.apiUrl}/openapi.json)`);
     out(`  Readiness    ${runtime.apiUrl}/ready   Metrics: ${runtime.apiUrl}/metrics`);
