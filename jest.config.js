@@ -16,7 +16,7 @@ module.exports = {
       displayName: 'system',
       testEnvironment: 'node',
       transform,
-      testMatch: ['<rootDir>/test/{api,workflow,integration,e2e,replay}/**/*.test.ts'],
+      testMatch: ['<rootDir>/test/{api,workflow,integration,e2e,replay,faults}/**/*.test.ts'],
       globalSetup: '<rootDir>/test/system-setup.ts',
       globalTeardown: '<rootDir>/test/system-teardown.ts',
     },

@@ -10,10 +10,12 @@ import { parseArgs } from 'node:util';
 import type { BenchResult } from './harness';
 import { workingDaysBench } from './working-days';
 import { inboxBench } from './inbox';
+import { casesBench } from './cases';
 
-const BENCHES: Record<string, (opts: { smoke: boolean }) => BenchResult | Promise<BenchResult>> = {
+const BENCHES: Record<string, (opts: { smoke: boolean }) => BenchResult | BenchResult[] | Promise<BenchResult | BenchResult[]>> = {
   'working-days': workingDaysBench,
   inbox: inboxBench,
+  cases: casesBench,
 };
 
 async function main(): Promise<void> {
@@ -25,10 +27,11 @@ async function main(): Promise<void> {
   for (const name of names) {
     const bench = BENCHES[name];
     if (!bench) throw new Error(`unknown benchmark ${name}; known: ${Object.keys(BENCHES).join(', ')}`);
-    const r = await bench({ smoke: values.smoke ?? false });
+    for (const r of [await bench({ smoke: values.smoke ?? false })].flat()) {
     results.push(r);
     const figures = Object.entries(r.figures).map(([k, v]) => `${k}=${typeof v === 'number' ? v.toLocaleString('en-US') : v}`).join(', ');
     console.log(`${r.name}: ${r.ratio.toFixed(1)}× (${r.ratioLabel}); goal ${r.goal}: ${r.met ? 'met' : 'NOT met'}\n  ${r.description}\n  ${figures}\n`);
+    }
   }
   const dir = path.join(__dirname, '..', '..', 'bench', 'results');
   fs.mkdirSync(dir, { recursive: true });

@@ -16,9 +16,12 @@ export function workflowsPath(): string {
   return require.resolve('../workflows');
 }
 
-/** A prebuilt bundle (written by `motcua bundle`) next to the compiled code, if present. */
+/**
+ * A prebuilt bundle: the file named by MOTCUA_WORKFLOW_BUNDLE (a restart then takes no bundling
+ * time), or `workflow-bundle.js` next to the compiled code, if present.
+ */
 function prebuiltBundle(): { codePath: string } | undefined {
-  const file = path.join(__dirname, '..', 'workflow-bundle.js');
+  const file = process.env.MOTCUA_WORKFLOW_BUNDLE ?? path.join(__dirname, '..', 'workflow-bundle.js');
   return fs.existsSync(file) ? { codePath: file } : undefined;
 }
 

@@ -46,18 +46,30 @@ export function taskService(deps: { db: Db; temporal: Client }) {
     const base = { taskId: id, actor: req.user!, actorScope: req.scope };
     try {
       let view: CaseView;
+      // The row is written just before the case makes the task decidable (a workflow task later):
+      // a refusal "not open" for a row that is open is retried for up to 2 s before it is answered.
+      const send = async <T>(fn: () => Promise<T>): Promise<T> => {
+        for (let attempt = 0; ; attempt++) {
+          try {
+            return await fn();
+          } catch (err) {
+            if (attempt >= 40 || refusalOf(err)?.code !== 'TaskNotOpen' || (await tasks.get(id))?.status !== 'open') throw err;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
+      };
       switch (action) {
         case 'claim':
-          view = await handle.executeUpdate(claimTaskUpdate, { args: [base] });
+          view = await send(() => handle.executeUpdate(claimTaskUpdate, { args: [base] }));
           break;
         case 'unclaim':
-          view = await handle.executeUpdate(unclaimTaskUpdate, { args: [base] });
+          view = await send(() => handle.executeUpdate(unclaimTaskUpdate, { args: [base] }));
           break;
         case 'reassign':
-          view = await handle.executeUpdate(reassignTaskUpdate, { args: [{ ...base, assignee: input.assignee ?? null }] });
+          view = await send(() => handle.executeUpdate(reassignTaskUpdate, { args: [{ ...base, assignee: input.assignee ?? null }] }));
           break;
         case 'complete':
-          view = await handle.executeUpdate(completeTaskUpdate, { args: [{ ...base, outcome: input.outcome!, payload: input.payload }] });
+          view = await send(() => handle.executeUpdate(completeTaskUpdate, { args: [{ ...base, outcome: input.outcome!, payload: input.payload }] }));
           break;
       }
       return { task: (await tasks.get(id))!, case: view };

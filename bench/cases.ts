@@ -1,0 +1,199 @@
+/**
+ * Cases through the whole stack on a real Temporal dev server, PostgreSQL and SMTP sink started for
+ * the run, one worker in this process:
+ *  - `cases`: feedback cases per second through the HTTP API (auth, validation, intake transaction,
+ *    workflow start, first task row written) vs no-op workflows started and completed on the same
+ *    server, at the same concurrency (goal ≥ 0.8×);
+ *  - `decisions`: an officer's decision round trip through the API (CASL, update, validator, task
+ *    close, audit append) vs a no-op workflow update, p50/p99 (goal p99 ≤ 2×).
+ */
+import fs from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { createMailer } from '../activities/mailer';
+import { createApp } from '../api/app';
+import { createAuthenticator, mintToken } from '../api/auth';
+import { createDb, migrateLatest } from '../db/knex';
+import { seedDemoData } from '../db/seed';
+import { loadConfig } from '../infra/config';
+import { startLocalInfra } from '../infra/local';
+import { createLogger } from '../infra/logger';
+import { freePort } from '../infra/ports';
+import { installSdkLogger } from '../worker/worker';
+import type { BenchResult } from './harness';
+import { finishSignal, noopUpdate, noopUpdateWorkflow, noopWorkflow } from './workflows';
+
+const SECRET = 'bench-secret-that-is-long-enough-0123456789abcdef';
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+/** Runs `n` jobs with `concurrency` in flight; returns the wall time in ms. */
+async function pool(n: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      for (let i = next++; i < n; i = next++) await job(i);
+    }),
+  );
+  return performance.now() - start;
+}
+
+export async function casesBench(opts: { smoke: boolean }): Promise<BenchResult[]> {
+  installSdkLogger();
+  const cases = opts.smoke ? 40 : 400;
+  const decisions = opts.smoke ? 30 : 300;
+  const concurrency = 8;
+  const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-bench-cases-'));
+  fs.chmodSync(tmp, 0o755);
+  const infra = await startLocalInfra(config, {
+    log: () => undefined,
+    persistentTemporal: false,
+    pgDir: path.join(tmp, 'pg'),
+    pgPort: await freePort(),
+    temporalPort: await freePort(),
+    smtpPort: 0,
+    mailDir: path.join(tmp, 'mail'),
+    database: `motcua_bench_${Date.now()}`,
+  });
+  const db = createDb(infra.databaseUrl, { poolMax: 10 });
+  const mailer = createMailer({ smtpUrl: infra.smtpUrl, from: 'motcua bench <bench@motcua.local>' });
+  const connection = await Connection.connect({ address: infra.temporalAddress });
+  const client = new Client({ connection });
+  const native = await NativeConnection.connect({ address: infra.temporalAddress });
+  const taskQueue = 'bench';
+  let server: http.Server | undefined;
+  try {
+    await migrateLatest(db);
+    await seedDemoData(db);
+    const worker = await Worker.create({
+      connection: native,
+      taskQueue,
+      workflowsPath: require.resolve('./workflows'),
+      activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000' }),
+    });
+    const { app } = createApp({ db, temporal: client, taskQueue, auth: createAuthenticator({ secret: SECRET }), logger: createLogger('silent'), rateLimitPerMinute: 1e9 });
+    server = http.createServer(app);
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const citizen = `Bearer ${await mintToken(SECRET, { sub: 'citizen-bench', role: 'citizen' })}`;
+    const operator = `Bearer ${await mintToken(SECRET, { sub: 'operator-01', role: 'operator', agencyId: 'VPCP' })}`;
+
+    return await worker.runUntil(async (): Promise<BenchResult[]> => {
+      // Warm-up: bundle loaded, connections open, plans cached.
+      for (let i = 0; i < 5; i++) await client.workflow.execute(noopWorkflow, { taskQueue, workflowId: `warm-${i}-${Date.now()}` });
+
+      // ---- 1. cases per second ----------------------------------------------------------------
+      const baselineMs = await pool(cases, concurrency, async (i) => {
+        await client.workflow.execute(noopWorkflow, { taskQueue, workflowId: `noop-${i}-${Date.now()}` });
+      });
+      const codes: string[] = [];
+      const intakeLatency: number[] = [];
+      const firstTaskLatency: number[] = [];
+      const apiMs = await pool(cases, concurrency, async (i) => {
+        const t0 = performance.now();
+        const res = await fetch(`${base}/feedback`, {
+          method: 'POST',
+          headers: { authorization: citizen, 'content-type': 'application/json', 'idempotency-key': `bench-${Date.now()}-${i}` },
+          body: JSON.stringify({
+            title: `Phản ánh đo hiệu năng số ${i}`,
+            content: `Nội dung phản ánh số ${i} dùng để đo số hồ sơ được tiếp nhận mỗi giây qua giao diện lập trình.`,
+            receivingAgencyId: 'H99.20',
+            submitter: { fullName: 'Người đo hiệu năng', address: 'Số 1 đường Minh Họa', phone: '0912345678', email: `bench${i}@nguoidan.motcua.local` },
+          }),
+        });
+        if (res.status !== 201) throw new Error(`intake answered ${res.status}: ${await res.text()}`);
+        const { code } = (await res.json()) as { code: string };
+        codes.push(code);
+        intakeLatency.push(performance.now() - t0);
+        // The case counts once its first task row exists (the inbox shows it).
+        for (;;) {
+          if (await db('tasks').where({ id: `${code}:classify:1` }).first('id')) {
+            firstTaskLatency.push(performance.now() - t0);
+            return;
+          }
+          await new Promise((r) => setTimeout(r, 2));
+        }
+      });
+      if (process.env.BENCH_TRACE) {
+        const hist = await client.workflow.getHandle(codes[codes.length - 1]!).fetchHistory();
+        let prev = 0;
+        for (const e of hist.events ?? []) {
+          const t = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+          const name = e.activityTaskScheduledEventAttributes?.activityType?.name ?? '';
+          console.log(String(e.eventType).padStart(3), String(prev ? t - prev : 0).padStart(6), 'ms', name);
+          prev = t;
+        }
+      }
+      const baselinePerSecond = cases / (baselineMs / 1000);
+      const apiPerSecond = cases / (apiMs / 1000);
+
+      // ---- 2. decision round trip ---------------------------------------------------------------
+      const h = await client.workflow.start(noopUpdateWorkflow, { taskQueue, workflowId: `noop-update-${Date.now()}` });
+      for (let i = 0; i < 10; i++) await h.executeUpdate(noopUpdate, { args: [i] });
+      const noop: number[] = [];
+      for (let i = 0; i < decisions; i++) {
+        const s = performance.now();
+        await h.executeUpdate(noopUpdate, { args: [i] });
+        noop.push(performance.now() - s);
+      }
+      await h.signal(finishSignal);
+      const decided: number[] = [];
+      for (const code of codes.slice(0, decisions)) {
+        const s = performance.now();
+        const res = await fetch(`${base}/tasks/${encodeURIComponent(`${code}:classify:1`)}/complete`, {
+          method: 'POST',
+          headers: { authorization: operator, 'content-type': 'application/json' },
+          body: JSON.stringify({ outcome: 'within' }),
+        });
+        decided.push(performance.now() - s);
+        if (res.status !== 200) throw new Error(`decision answered ${res.status}: ${await res.text()}`);
+      }
+      const d = { p50: percentile(decided, 50), p99: percentile(decided, 99) };
+      const n = { p50: percentile(noop, 50), p99: percentile(noop, 99) };
+      const round = (x: number) => Math.round(x * 10) / 10;
+      return [
+        {
+          name: 'cases',
+          description: `${cases} feedback cases through the API (auth, zod, intake transaction with code and Idempotency-Key, workflow start, first task row) vs ${cases} no-op workflows started and completed, ${concurrency} in flight`,
+          ratio: apiPerSecond / baselinePerSecond,
+          ratioLabel: 'API cases/s ÷ no-op workflows/s',
+          goal: '≥ 0.8×',
+          met: apiPerSecond / baselinePerSecond >= 0.8,
+          figures: {
+            apiCasesPerSecond: round(apiPerSecond),
+            noopWorkflowsPerSecond: round(baselinePerSecond),
+            intakeAnswerP50ms: round(percentile(intakeLatency, 50)),
+            firstTaskRowP50ms: round(percentile(firstTaskLatency, 50)),
+          },
+        },
+        {
+          name: 'decisions',
+          description: `${decided.length} officer decisions through POST /tasks/{id}/complete (CASL, update with validator, task close and audit activities) vs ${decisions} no-op updates, one at a time`,
+          ratio: d.p99 / n.p99,
+          ratioLabel: 'decision p99 ÷ no-op update p99',
+          goal: 'p99 ≤ 2×',
+          met: d.p99 / n.p99 <= 2,
+          figures: { decisionP50ms: round(d.p50), decisionP99ms: round(d.p99), noopUpdateP50ms: round(n.p50), noopUpdateP99ms: round(n.p99) },
+        },
+      ];
+    });
+  } finally {
+    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+    await connection.close();
+    await native.close();
+    mailer.close();
+    await db.destroy();
+    await infra.stop();
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
