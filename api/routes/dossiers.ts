@@ -10,14 +10,14 @@ import type { Client } from '@temporalio/client';
 import { IdempotencyConflictError } from '../../db/intake-store';
 import type { Db } from '../../db/knex';
 import { formatDate, localDay } from '../../domain/calendar';
+import { VN_PHONE } from '../../domain/feedback';
 import { COMPLETION, DOSSIER_CHANNELS, gradeBand, index3, RETURN_METHODS, type DossierStatus } from '../../domain/dossiers';
 import { supplementSignal } from '../../workflows/dossier';
 import { ConflictError, InputError, NotAllowedError, NotFoundError, sendProblem } from '../errors';
-import { type Api, z } from '../route';
+import { type Api, idempotencyKey, z } from '../route';
 import { isoDate } from '../schemas/procedure';
 import { dossierIntake } from '../services/dossier-intake';
 
-const VN_PHONE = /^(0|\+84)\d{9,10}$/;
 const codeParam = z.object({ code: z.string().regex(/^[A-Z][A-Z0-9.]{1,30}-\d{6}-\d{4}$/, 'a dossier code <agency>-<YYMMDD>-<NNNN>') });
 
 export const DossierSubmissionSchema = z
@@ -61,8 +61,6 @@ interface DossierRow {
   returned_at: Date | null;
 }
 
-const day = (d: unknown): string | null => (d == null ? null : typeof d === 'string' ? d : formatDate(localDay((d as Date).getTime())));
-
 export function dossierRouter(api: Api, deps: { db: Db; temporal: Client; taskQueue: string; publicLookupPerMinute?: number }): Router {
   const router = Router();
   const intake = dossierIntake(deps);
@@ -100,8 +98,7 @@ export function dossierRouter(api: Api, deps: { db: Db; temporal: Client; taskQu
         if (!req.scope.includes(body.agencyId)) throw new NotAllowedError('Officers receive dossiers for their own agency.');
         channel = body.channel ?? 'counter';
       } else throw new NotAllowedError('Dossiers are submitted by applicants or received by officers.');
-      const key = req.get('idempotency-key');
-      if (key !== undefined && !/^[\w.\-:]{8,200}$/.test(key)) throw new InputError('Idempotency-Key must be 8–200 letters, digits, ., -, _ or :.', [{ path: 'header.idempotency-key', message: 'invalid' }]);
+      const key = idempotencyKey(req);
       try {
         const r = await intake.submit({ actorSub: u.sub, channel, paper: channel !== 'online' && (body.paper ?? true), key, body });
         res.status(r.statusCode).json(r.body);
@@ -135,8 +132,8 @@ export function dossierRouter(api: Api, deps: { db: Db; temporal: Client; taskQu
         channel: row.channel,
         returnMethod: row.return_method,
         receivedAt: row.received_at.toISOString(),
-        appointmentDate: day(row.appointment_date),
-        originalAppointmentDate: day(row.original_appointment_date),
+        appointmentDate: row.appointment_date,
+        originalAppointmentDate: row.original_appointment_date,
         feeTotalVnd: row.fee_total_vnd,
         paid: row.payment_reference !== null,
         reschedules: row.reschedules,
@@ -224,7 +221,7 @@ export function dossierRouter(api: Api, deps: { db: Db; temporal: Client; taskQu
     handler: async ({ params }) => {
       const row = await deps.db<DossierRow>('dossiers').where({ code: params.code }).first('procedure_name', 'status', 'appointment_date');
       if (!row) throw new NotFoundError(`No dossier ${params.code}.`);
-      return { procedureName: row.procedure_name, completion: COMPLETION[row.status], appointmentDate: day(row.appointment_date) };
+      return { procedureName: row.procedure_name, completion: COMPLETION[row.status], appointmentDate: row.appointment_date };
     },
   });
 

@@ -12,7 +12,7 @@ import type { Db } from '../../db/knex';
 import { ATTACHMENT_LIMITS, ATTACHMENT_TYPES, attachmentProblem, FEEDBACK_CHANNELS, looksVietnamese, onTimeScore, VN_PHONE } from '../../domain/feedback';
 import { clarificationSignal } from '../../workflows/feedback';
 import { ConflictError, HttpError, InputError, NotAllowedError, NotFoundError } from '../errors';
-import { type Api, z } from '../route';
+import { type Api, idempotencyKey, z } from '../route';
 import type { LegalTimeService } from '../services/legal-time';
 import { localDay } from '../../domain/calendar';
 
@@ -111,8 +111,7 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
       if (u.role !== 'citizen' && !['officer', 'supervisor', 'operator', 'admin'].includes(u.role)) throw new NotAllowedError();
       const agency = await deps.db('agencies').where({ id: body.receivingAgencyId }).first();
       if (!agency) throw new InputError('Unknown receiving agency.', [{ path: 'body.receivingAgencyId', message: 'no such agency' }]);
-      const key = req.get('idempotency-key');
-      if (key !== undefined && !/^[\w.\-:]{8,200}$/.test(key)) throw new InputError('Idempotency-Key must be 8–200 letters, digits, ., -, _ or :.', [{ path: 'header.idempotency-key', message: 'invalid' }]);
+      const key = idempotencyKey(req);
       const channel = u.role === 'citizen' ? 'portal' : (body.channel ?? 'portal');
       const attachments = (body.attachments ?? []).map((a, i) => {
         const bytes = Buffer.from(a.dataBase64, 'base64');

@@ -13,14 +13,12 @@ import { procedureStore, type ProcedureVersionRow } from '../../db/procedure-sto
 import { formatDate, localDay } from '../../domain/calendar';
 import { ONLINE_LEVELS, PROCEDURE_CODE, PROCEDURE_LEVELS, PUBLIC_STATUSES } from '../../domain/procedures';
 import { HttpError, InputError, NotFoundError } from '../errors';
-import { type Api, z } from '../route';
+import { type Api, idempotencyKey, z } from '../route';
 import { DraftSchema, isoDate, SummarySchema, VersionSchema, WithdrawalSchema } from '../schemas/procedure';
 import { procedureService, type ImportReport } from '../services/procedures';
 
 const codeParam = z.object({ code: z.string().regex(PROCEDURE_CODE) });
 const versionParam = codeParam.extend({ version: z.coerce.number().int().min(1).max(100_000) });
-
-const day = (d: unknown): string | null => (d == null ? null : typeof d === 'string' ? d : formatDate(localDay((d as Date).getTime())));
 
 function versionJson(r: ProcedureVersionRow, full: boolean) {
   return {
@@ -30,8 +28,8 @@ function versionJson(r: ProcedureVersionRow, full: boolean) {
     record: r.record as unknown as Record<string, unknown>,
     decision: r.decision as unknown as Record<string, unknown> | null,
     publishedAt: r.published_at?.toISOString() ?? null,
-    inForceFrom: day(r.in_force_from),
-    inForceTo: day(r.in_force_to),
+    inForceFrom: r.in_force_from,
+    inForceTo: r.in_force_to,
     withdrawal: r.withdrawal as unknown as Record<string, unknown> | null,
     ...(full ? { enteredBy: r.entered_by, editors: r.editors, reviewedBy: r.reviewed_by, reviewComments: r.review_comments, publishedOnTime: r.published_on_time } : {}),
   };
@@ -47,12 +45,12 @@ function summaryJson(r: ProcedureVersionRow) {
     agencyId: r.agency_id,
     onlineLevel: r.online_level,
     timeLimit: r.record.timeLimit as unknown as Record<string, unknown>,
-    inForceFrom: day(r.in_force_from),
+    inForceFrom: r.in_force_from,
   };
 }
 
 function historyJson(r: ProcedureVersionRow) {
-  return { version: r.version, status: r.status, decision: r.decision?.number ?? null, effectiveOn: r.decision?.effectiveOn ?? null, inForceFrom: day(r.in_force_from), inForceTo: day(r.in_force_to), publishedAt: r.published_at?.toISOString() ?? null };
+  return { version: r.version, status: r.status, decision: r.decision?.number ?? null, effectiveOn: r.decision?.effectiveOn ?? null, inForceFrom: r.in_force_from, inForceTo: r.in_force_to, publishedAt: r.published_at?.toISOString() ?? null };
 }
 
 export function procedureRouter(api: Api, deps: { db: Db; temporal: Client; taskQueue: string }): Router {
@@ -199,12 +197,6 @@ export function procedureRouter(api: Api, deps: { db: Db; temporal: Client; task
   });
 
   return router;
-}
-
-function idempotencyKey(req: Request): string | undefined {
-  const key = req.get('idempotency-key');
-  if (key !== undefined && !/^[\w.\-:]{8,200}$/.test(key)) throw new InputError('Idempotency-Key must be 8–200 letters, digits, ., -, _ or :.', [{ path: 'header.idempotency-key', message: 'invalid' }]);
-  return key;
 }
 
 async function knownAgencies(db: Db, ids: string[]): Promise<void> {
