@@ -25,15 +25,11 @@ import { startLocalInfra } from '../infra/local';
 import { createLogger } from '../infra/logger';
 import { freePort } from '../infra/ports';
 import { installSdkLogger } from '../worker/worker';
-import type { BenchResult } from './harness';
+import { percentile, type BenchResult } from './harness';
 import { finishSignal, noopUpdate, noopUpdateWorkflow, noopWorkflow } from './workflows';
 
 const SECRET = 'bench-secret-that-is-long-enough-0123456789abcdef';
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
 
 /** Runs `n` jobs with `concurrency` in flight; returns the wall time in ms. */
 async function pool(n: number, concurrency: number, job: (i: number) => Promise<void>): Promise<number> {

@@ -27,3 +27,9 @@ export function opsPerSecond(seconds: number, fn: (i: number) => unknown): numbe
   }
   return calls / ((now - start) / 1000);
 }
+
+/** The p-th percentile (nearest rank) of samples. */
+export function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}

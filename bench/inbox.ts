@@ -15,12 +15,8 @@ import { taskStore } from '../db/task-store';
 import { agencyStore } from '../db/agency-store';
 import { dropDatabase, ensureDatabase, startEmbeddedPostgres } from '../infra/postgres';
 import { freePort } from '../infra/ports';
-import type { BenchResult } from './harness';
+import { percentile, type BenchResult } from './harness';
 
-function percentile(xs: number[], p: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
-}
 
 export async function inboxBench(opts: { smoke: boolean }): Promise<BenchResult> {
   const rows = opts.smoke ? 100_000 : 1_000_000;
