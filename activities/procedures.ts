@@ -2,6 +2,7 @@
  * Procedure catalogue side effects: the `procedure_versions` read model written on behalf of
  * procedureWorkflow. Each is idempotent (a retry leaves the same row).
  */
+import { OPEN_DRAFT_STATUSES } from '../domain/procedures';
 import { procedureStore, recordColumns } from '../db/procedure-store';
 import type { AnnouncementDecision, ProcedureRecord, VersionStatus, WithdrawalDecision } from '../domain/procedures';
 import type { ActivityDeps } from './deps';
@@ -39,15 +40,12 @@ export function procedureActivities(deps: ActivityDeps) {
     async openProcedureAmendment(code: string, fromVersion: number, actor: string): Promise<{ version: number; created: boolean }> {
       return deps.db.transaction(async (trx) => {
         await trx.raw('select pg_advisory_xact_lock(hashtext(?))', [`procedure\n${code}`]);
-        const open = await trx('procedure_versions').where({ code }).whereIn('status', ['draft', 'in_review', 'returned']).first<{ version: number } | undefined>('version');
+        const open = await trx('procedure_versions').where({ code }).whereIn('status', OPEN_DRAFT_STATUSES).first<{ version: number } | undefined>('version');
         if (open) return { version: open.version, created: false };
         const from = await store.get(code, fromVersion);
         if (!from) throw new Error(`no version ${fromVersion} of ${code}`);
-        const last = await trx('procedure_versions').where({ code }).max<{ max: number }>('version as max').first();
-        const [row] = await trx('procedure_versions')
-          .insert({ code, version: (last?.max ?? fromVersion) + 1, status: 'draft', ...recordColumns(from.record), decision: null, entered_by: actor, editors: [actor] } as never)
-          .returning<{ version: number }[]>('version');
-        return { version: row!.version, created: true };
+        const row = await store.insertDraft(trx, { record: from.record, decision: null, enteredBy: actor });
+        return { version: row.version, created: true };
       });
     },
   };
