@@ -9,7 +9,7 @@ import { DEMO_CATALOGUE } from '../../db/seed-catalogue';
 import type { ApiContext } from '../helpers/api';
 import { runningSystem, type RunningSystem } from '../helpers/harness';
 import { startPortalReceiver, type PortalReceiver } from '../helpers/portal-receiver';
-import { mailMatching } from '../helpers/system';
+import { eventually, mailMatching } from '../helpers/system';
 
 // Codes of this file's own (the procedure API test imports the demo codes into the same database).
 const CATALOGUE = DEMO_CATALOGUE.map((p) => ({ ...p, record: { ...p.record, code: p.record.code.replace('H99-', 'D99-') } }));
@@ -44,17 +44,8 @@ describe('a dossier through the API', () => {
     await portal.close();
   });
 
-  const as = async (role: Parameters<ApiContext['token']>[0], agency?: string, sub?: string) => `Bearer ${await api.token(role, agency, sub)}`;
-  async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-    for (let i = 0; i < 300; i++) {
-      const v = await fn();
-      if (ok(v)) return v;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`never: ${what}`);
-  }
-  async function complete(caseId: string, step: string, auth: string, outcome: string, payload: Record<string, unknown> = {}) {
-    const list = await until(() => request(app()).get('/tasks').query({ caseType: 'dossier', step, limit: 100 }).set('Authorization', auth), (r) => r.body.items?.some((x: { caseId: string }) => x.caseId === caseId), `${step} task of ${caseId}`);
+  const as = async (role: Parameters<ApiContext['token']>[0], agency?: string, sub?: string) => `Bearer ${await api.token(role, agency, sub)}`;  async function complete(caseId: string, step: string, auth: string, outcome: string, payload: Record<string, unknown> = {}) {
+    const list = await eventually(() => request(app()).get('/tasks').query({ caseType: 'dossier', step, limit: 100 }).set('Authorization', auth), (r) => r.body.items?.some((x: { caseId: string }) => x.caseId === caseId), `${step} task of ${caseId}`);
     const id = list.body.items.find((x: { caseId: string }) => x.caseId === caseId).id;
     return request(app()).post(`/tasks/${encodeURIComponent(id)}/complete`).set('Authorization', auth).send({ outcome, payload });
   }
@@ -95,14 +86,14 @@ describe('a dossier through the API', () => {
     await request(app()).get('/public/dossiers/H99.20-261123-9999').expect(404);
 
     expect((await complete(code, 'check', officer, 'accept')).status).toBe(200);
-    const accepted = await until(() => request(app()).get(`/public/dossiers/${code}`), (r) => r.body.appointmentDate !== null, 'appointment date');
+    const accepted = await eventually(() => request(app()).get(`/public/dossiers/${code}`), (r) => r.body.appointmentDate !== null, 'appointment date');
     expect(accepted.body.completion.percent).toBe(40);
     expect((await complete(code, 'appraise', officer, 'propose_approve', { note: 'Không có án tích' })).status).toBe(200);
     expect((await complete(code, 'approve', leader, 'approve')).status).toBe(200);
     expect((await complete(code, 'collect_fee', officer, 'paid', { receiptNumber: 'BL-2026-77' })).status).toBe(200);
     expect((await complete(code, 'return', officer, 'returned')).status).toBe(200);
 
-    const mine = await until(() => request(app()).get(`/dossiers/${code}`).set('Authorization', citizen), (r) => r.body.status === 'returned' && r.body.history.length === 5, 'returned');
+    const mine = await eventually(() => request(app()).get(`/dossiers/${code}`).set('Authorization', citizen), (r) => r.body.status === 'returned' && r.body.history.length === 5, 'returned');
     expect(mine.body).toMatchObject({ status: 'returned', paid: true, feeTotalVnd: 200000, timeliness: 'early', procedure: { code: 'D99-TP-001', version: 1 } });
     expect(mine.body.applicant).toBeUndefined();
     expect(mine.body.letters.map((l: { form: string }) => l.form)).toEqual(['01', 'early']);
@@ -139,9 +130,9 @@ describe('a dossier through the API', () => {
     const { body: created } = await request(app()).post('/dossiers').set('Authorization', citizen).send({ ...body, procedureCode: 'D99-TP-002', agencyId: 'H99.20.01' }).expect(201);
     await request(app()).post(`/dossiers/${created.code}/supplement`).set('Authorization', citizen).send({ documents: ['Giấy chứng sinh'] }).expect(409);
     expect((await complete(created.code, 'check', officer, 'supplement', { missing: 'Giấy chứng sinh' })).status).toBe(200);
-    await until(() => request(app()).get(`/dossiers/${created.code}`).set('Authorization', citizen), (r) => r.body.status === 'awaiting_supplement', 'awaiting supplement');
+    await eventually(() => request(app()).get(`/dossiers/${created.code}`).set('Authorization', citizen), (r) => r.body.status === 'awaiting_supplement', 'awaiting supplement');
     await request(app()).post(`/dossiers/${created.code}/supplement`).set('Authorization', citizen).send({ documents: ['Giấy chứng sinh'] }).expect(202);
-    await until(() => request(app()).get('/tasks').query({ caseType: 'dossier', step: 'check', limit: 100 }).set('Authorization', officer), (r) => r.body.items?.some((x: { id: string }) => x.id === `${created.code}:check:2`), 'check reopened');
+    await eventually(() => request(app()).get('/tasks').query({ caseType: 'dossier', step: 'check', limit: 100 }).set('Authorization', officer), (r) => r.body.items?.some((x: { id: string }) => x.id === `${created.code}:check:2`), 'check reopened');
   });
 
   it('rate-limits the public lookup per address', async () => {

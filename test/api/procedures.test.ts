@@ -9,6 +9,7 @@ import { DEMO_CATALOGUE } from '../../db/seed-catalogue';
 import { formatDate, localDay } from '../../domain/calendar';
 import type { ApiContext } from '../helpers/api';
 import { runningSystem, type RunningSystem } from '../helpers/harness';
+import { eventually } from '../helpers/system';
 
 const CSV_HEADER =
   'code,name,sector,level,agencyId,competentAuthority,implementingAgencyIds,steps,submissionMethods,documents,timeLimitWorkingDays,timeLimitCalendarDays,timeLimitText,applicants,result,conditions,fees,legalBasis,onlineLevel,decisionNumber,signerLevel,signedOn,effectiveOn';
@@ -26,17 +27,8 @@ describe('procedure catalogue through the API', () => {
   afterAll(() => running.close());
 
   const as = async (role: Parameters<ApiContext['token']>[0], agency?: string, sub?: string) => `Bearer ${await api.token(role, agency, sub)}`;
-  const count = async (code: string) => Number((await api.db('procedure_versions').where({ code }).count<{ count: string }[]>('* as count'))[0]!.count);
-  async function until<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-    for (let i = 0; i < 200; i++) {
-      const v = await fn();
-      if (ok(v)) return v;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`never: ${what}`);
-  }
-  async function taskOf(caseId: string, step: string, auth: string): Promise<string> {
-    const res = await until(() => request(app()).get('/tasks').query({ caseType: 'procedure', step, limit: 100 }).set('Authorization', auth), (r) => r.body.items?.some((x: { caseId: string }) => x.caseId === caseId), `${step} task of ${caseId}`);
+  const count = async (code: string) => Number((await api.db('procedure_versions').where({ code }).count<{ count: string }[]>('* as count'))[0]!.count);  async function taskOf(caseId: string, step: string, auth: string): Promise<string> {
+    const res = await eventually(() => request(app()).get('/tasks').query({ caseType: 'procedure', step, limit: 100 }).set('Authorization', auth), (r) => r.body.items?.some((x: { caseId: string }) => x.caseId === caseId), `${step} task of ${caseId}`);
     return res.body.items.find((x: { caseId: string }) => x.caseId === caseId).id;
   }
 
@@ -71,7 +63,7 @@ describe('procedure catalogue through the API', () => {
     const again = await request(app()).post('/procedures/import').set('Authorization', operator).send({ format: 'json', items: DEMO_CATALOGUE }).expect(200);
     expect(again.body).toMatchObject({ imported: [], unchanged: expect.arrayContaining([{ code: 'H99-TP-001', version: 1 }]) });
     expect(await count('H99-TP-001')).toBe(1);
-    await until(() => api.db('procedure_versions').whereIn('code', ['H99-TP-001', 'H99-TP-002', 'H99-TC-001', 'H99-XD-001', 'H99-TP-101']).where({ status: 'in_force' }), (r) => r.length === 5, 'imported versions in force');
+    await eventually(() => api.db('procedure_versions').whereIn('code', ['H99-TP-001', 'H99-TP-002', 'H99-TC-001', 'H99-XD-001', 'H99-TP-101']).where({ status: 'in_force' }), (r) => r.length === 5, 'imported versions in force');
   });
 
   it('answers the public without login: search, and the version in force on a date', async () => {
@@ -131,7 +123,7 @@ describe('procedure catalogue through the API', () => {
     await request(app()).put('/procedures/H99-TP-001/versions/2').set('Authorization', officer).send({ record, decision }).expect(409);
     await request(app()).post(`/tasks/${encodeURIComponent(review)}/complete`).set('Authorization', leader2).send({ outcome: 'publish' }).expect(200);
 
-    const now = await until(() => request(app()).get('/procedures/H99-TP-001'), (r) => r.body.inForce?.version === 2, 'version 2 in force');
+    const now = await eventually(() => request(app()).get('/procedures/H99-TP-001'), (r) => r.body.inForce?.version === 2, 'version 2 in force');
     expect(now.body.inForce).toMatchObject({ record: { timeLimit: { calendarDays: 7 }, conditions: ['Người yêu cầu từ đủ 14 tuổi trở lên'] }, inForceFrom: today });
     expect(now.body.history.map((h: { version: number; status: string }) => [h.version, h.status])).toEqual([
       [1, 'superseded'],

@@ -78,3 +78,14 @@ export async function systemContext(): Promise<SystemContext> {
 export async function mailMatching(filter: (m: ReceivedMail) => boolean): Promise<ReceivedMail[]> {
   return (await readMailbox(system.mailDir())).filter(filter);
 }
+
+/** Polls `fn` until `ok` holds (every 25 ms, for at most 15 s) and returns that value; throws naming `what` otherwise. */
+export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what = 'the expected state'): Promise<T> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const v = await fn();
+    if (ok(v)) return v;
+    if (Date.now() > deadline) throw new Error(`never reached: ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

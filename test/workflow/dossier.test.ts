@@ -13,7 +13,7 @@ import { caseViewQuery, completeTaskUpdate } from '../../workflows/lib/kernel';
 import { dossierPaidSignal, dossierWorkflow, supplementSignal, type DossierInput } from '../../workflows/dossier';
 import { taskOpen, timeSkipping, type TimeSkipping } from '../helpers/harness';
 import { startPortalReceiver, type PortalReceiver } from '../helpers/portal-receiver';
-import { mailMatching } from '../helpers/system';
+import { eventually, mailMatching } from '../helpers/system';
 
 const officer: Actor = { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' };
 const leader: Actor = { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' };
@@ -23,16 +23,6 @@ const cal = builtInCalendar();
 
 let n = 0;
 const newCode = () => `T99-${Date.now().toString().slice(-6)}-${String(++n).padStart(2, '0')}${Math.floor(Math.random() * 90 + 10)}`;
-
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what = 'condition'): Promise<T> {
-  let v = await fn();
-  for (let i = 0; i < 300 && !ok(v); i++) {
-    await new Promise((r) => setTimeout(r, 25));
-    v = await fn();
-  }
-  if (!ok(v)) throw new Error(`never: ${what}`);
-  return v;
-}
 
 describe('dossierWorkflow (time skipping, real PostgreSQL, SMTP and portal receiver)', () => {
   let harness: TimeSkipping;

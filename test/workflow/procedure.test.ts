@@ -14,6 +14,7 @@ import { caseViewQuery, completeTaskUpdate } from '../../workflows/lib/kernel';
 import { editProcedureDraftUpdate, procedureWorkflow, withdrawProcedureUpdate } from '../../workflows/procedure';
 import { DEMO_CATALOGUE } from '../../db/seed-catalogue';
 import { taskOpen, timeSkipping, type TimeSkipping } from '../helpers/harness';
+import { eventually } from '../helpers/system';
 
 const officer: Actor = { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' };
 const leader: Actor = { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' };
@@ -23,15 +24,6 @@ const scope = (a: Actor) => [a.agencyId!];
 let n = 0;
 const newCode = () => `T-${Date.now().toString(36).toUpperCase()}-${++n}`;
 const recordFor = (code: string): ProcedureRecord => ({ ...DEMO_CATALOGUE[0]!.record, code, name: `Thủ tục thử nghiệm ${code}` });
-
-async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean): Promise<T> {
-  let v = await fn();
-  for (let i = 0; i < 200 && !ok(v); i++) {
-    await new Promise((r) => setTimeout(r, 25));
-    v = await fn();
-  }
-  return v;
-}
 
 describe('procedureWorkflow (time skipping, real PostgreSQL)', () => {
   let harness: TimeSkipping;
