@@ -11,6 +11,7 @@ import { procedureStore } from '../../db/procedure-store';
 import { formatDate, localDay } from '../../domain/calendar';
 import { dossierCode } from '../../domain/codes';
 import type { DossierChannel, ReturnMethod } from '../../domain/dossiers';
+import type { ProcedureRecord } from '../../domain/procedures';
 import { dossierWorkflow } from '../../workflows/dossier';
 import { InputError } from '../errors';
 
@@ -21,6 +22,8 @@ export interface DossierSubmission {
   documents: string[];
   applicant: { fullName: string; idNumber?: string; address: string; phone: string; email?: string };
 }
+
+const feeTotal = (r: ProcedureRecord) => r.fees.reduce((sum, f) => sum + f.amountVnd, 0);
 
 export function dossierIntake(deps: { db: Db; temporal: Client; taskQueue: string }) {
   const intake = intakeStore(deps.db);
@@ -38,7 +41,7 @@ export function dossierIntake(deps: { db: Db; temporal: Client; taskQueue: strin
       if (o.channel === 'online' && !version.record.submissionMethods.includes('online')) throw new InputError('This procedure cannot be submitted online.', [{ path: 'body.procedureCode', message: 'no online submission' }]);
       const agency = await deps.db('agencies').where({ id: body.agencyId }).first<{ code: string } | undefined>('code');
       if (!agency) throw new InputError('Unknown agency.', [{ path: 'body.agencyId', message: 'no such agency' }]);
-      const feeTotalVnd = version.record.fees.reduce((sum, f) => sum + f.amountVnd, 0);
+      const feeTotalVnd = feeTotal(version.record);
       const scope = `${o.actorSub}:dossier`;
       const reservation = await intake.reserve({
         series: `dossier:${agency.code}`,
@@ -95,7 +98,7 @@ export function dossierIntake(deps: { db: Db; temporal: Client; taskQueue: strin
               name: pinned.name,
               workingDays: pinned.record.timeLimit.workingDays,
               calendarDays: pinned.record.timeLimit.calendarDays,
-              feeTotalVnd: pinned.record.fees.reduce((sum, f) => sum + f.amountVnd, 0),
+              feeTotalVnd: feeTotal(pinned.record),
             },
           },
         ],
