@@ -11,11 +11,13 @@ import type { BenchResult } from './harness';
 import { workingDaysBench } from './working-days';
 import { inboxBench } from './inbox';
 import { casesBench } from './cases';
+import { reconciliationBench } from './reconciliation';
 
 const BENCHES: Record<string, (opts: { smoke: boolean }) => BenchResult | BenchResult[] | Promise<BenchResult | BenchResult[]>> = {
   'working-days': workingDaysBench,
   inbox: inboxBench,
   cases: casesBench,
+  reconciliation: reconciliationBench,
 };
 
 async function main(): Promise<void> {

@@ -89,3 +89,13 @@ export function csvObjects(text: string): Array<Record<string, string>> {
       return Object.fromEntries(names.map((n, i) => [n, r[i]!]));
     });
 }
+
+/** One field for writing: quoted when it holds a comma, a quote or a line break. */
+export function csvField(value: string): string {
+  return /[",\r\n]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** One record for writing, LF-terminated. */
+export function csvRecord(fields: string[]): string {
+  return fields.map(csvField).join(',') + '\n';
+}

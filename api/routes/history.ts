@@ -11,6 +11,7 @@ import { temporal } from '@temporalio/proto';
 import { auditStore, type AuditRow } from '../../db/audit-store';
 import type { Db } from '../../db/knex';
 import { asSubject } from '../ability';
+import { csvRecord } from '../../domain/csv';
 import { NotFoundError } from '../errors';
 import { type Api, z } from '../route';
 
@@ -156,10 +157,7 @@ export function historyRouter(api: Api, deps: { db: Db; temporal: Client }): Rou
       }
       const stream = audit.stream({ from: query.from ? new Date(query.from) : undefined, to: query.to ? new Date(query.to) : undefined, agencyIds });
       const cols = ['id', 'at', 'case_type', 'case_id', 'agency_id', 'workflow_id', 'run_id', 'actor', 'actor_role', 'action', 'before', 'after', 'prev_hash', 'hash'] as const;
-      const cell = (v: unknown) => {
-        const s = v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v);
-        return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-      };
+      const cell = (v: unknown) => (v === null || v === undefined ? '' : v instanceof Date ? v.toISOString() : typeof v === 'object' ? JSON.stringify(v) : String(v));
       res.status(200);
       if (query.format === 'csv') {
         res.type('text/csv; charset=utf-8');
@@ -171,7 +169,7 @@ export function historyRouter(api: Api, deps: { db: Db; temporal: Client }): Rou
         new Transform({
           objectMode: true,
           transform(row: AuditRow, _enc, cb) {
-            cb(null, query.format === 'csv' ? cols.map((c) => cell(row[c])).join(',') + '\n' : JSON.stringify(row) + '\n');
+            cb(null, query.format === 'csv' ? csvRecord(cols.map((c) => cell(row[c]))) : JSON.stringify(row) + '\n');
           },
         }),
         res,
