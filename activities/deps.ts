@@ -8,4 +8,6 @@ export interface ActivityDeps {
   publicUrl: string;
   /** Where dossier status changes are synchronised (the national portal's endpoint); unset: they wait in the outbox. */
   portalSyncUrl?: string;
+  /** The portal operator's agency: reconciliation cases and inquiries no agency can be named for. */
+  operatorAgencyId?: string;
 }

@@ -9,6 +9,7 @@ import { digestActivities } from './digest';
 import { feedbackActivities } from './feedback';
 import { procedureActivities } from './procedures';
 import { dossierActivities } from './dossiers';
+import { paymentActivities } from './payments';
 
 export type { ActivityDeps } from './deps';
 
@@ -20,6 +21,7 @@ export function createActivities(deps: ActivityDeps) {
     ...feedbackActivities(deps),
     ...procedureActivities(deps),
     ...dossierActivities(deps),
+    ...paymentActivities(deps),
   };
 }
 

@@ -10,8 +10,8 @@ import { AbilityBuilder, createMongoAbility, subject, type MongoAbility } from '
 import type { Actor } from '../domain/roles';
 import { PUBLIC_STATUSES } from '../domain/procedures';
 
-export type Action = 'manage' | 'read' | 'create' | 'update' | 'delete' | 'run' | 'publish' | 'load' | 'export' | 'claim' | 'complete' | 'reassign' | 'acknowledge' | 'withdraw' | 'import';
-export type SubjectType = 'all' | 'Diagnostics' | 'Calendar' | 'Policy' | 'Agency' | 'Metrics' | 'Task' | 'Alert' | 'History' | 'AuditExport' | 'Procedure';
+export type Action = 'manage' | 'read' | 'create' | 'update' | 'delete' | 'run' | 'publish' | 'load' | 'export' | 'claim' | 'complete' | 'reassign' | 'acknowledge' | 'withdraw' | 'import' | 'refund';
+export type SubjectType = 'all' | 'Diagnostics' | 'Calendar' | 'Policy' | 'Agency' | 'Metrics' | 'Task' | 'Alert' | 'History' | 'AuditExport' | 'Procedure' | 'Payment' | 'Reconciliation';
 export type AppAbility = MongoAbility<[Action, SubjectType | Record<string, unknown>]>;
 
 export function defineAbilityFor(user: Actor | undefined, scope: string[] = user?.agencyId ? [user.agencyId] : []): AppAbility {
@@ -39,6 +39,9 @@ export function defineAbilityFor(user: Actor | undefined, scope: string[] = user
       can(['claim', 'complete'], 'Task', inScope);
       can('read', 'Alert', inScope);
       can('read', 'History', inScope);
+      // Payments: the daily reconciliation of every provider is the operator's (QĐ 31/2021 Art 36).
+      can(['read', 'run'], 'Reconciliation');
+      can('read', 'Payment');
       break;
     case 'supervisor':
       can(['read', 'create', 'update', 'withdraw'], 'Procedure', inScope);
@@ -46,6 +49,8 @@ export function defineAbilityFor(user: Actor | undefined, scope: string[] = user
       can(['claim', 'complete', 'reassign'], 'Task', inScope);
       can(['read', 'acknowledge'], 'Alert', inScope);
       can('read', 'History', inScope);
+      can(['read', 'refund'], 'Payment', inScope);
+      can('read', 'Reconciliation', inScope);
       break;
     case 'officer':
       // Their own tasks, and their agency's unassigned ones.
@@ -57,6 +62,7 @@ export function defineAbilityFor(user: Actor | undefined, scope: string[] = user
       can('complete', 'Task', { ...inScope, assignee: null });
       can('read', 'History', inScope);
       can(['read', 'create', 'update'], 'Procedure', inScope);
+      can(['read', 'refund'], 'Payment', inScope);
       break;
     case 'auditor':
       can('read', 'Procedure', inScope);
@@ -64,6 +70,8 @@ export function defineAbilityFor(user: Actor | undefined, scope: string[] = user
       can('read', 'Alert', inScope);
       can('read', 'History', inScope);
       can('export', 'AuditExport', inScope);
+      can('read', 'Payment', inScope);
+      can('read', 'Reconciliation', inScope);
       break;
     case 'citizen':
       break;

@@ -24,6 +24,8 @@ import { taskService } from './services/tasks';
 import { feedbackRouter } from './routes/feedback';
 import { procedureRouter } from './routes/procedures';
 import { dossierRouter } from './routes/dossiers';
+import { paymentRouter } from './routes/payments';
+import { paymentService } from './services/payments';
 import { ATTACHMENT_LIMITS } from '../domain/feedback';
 
 /** Room for the maximum attachments in base64 plus the text fields. */
@@ -45,6 +47,8 @@ export interface AppDeps {
   operatorAgencyId?: string;
   /** Public dossier lookups per minute per IP address. */
   publicLookupPerMinute?: number;
+  /** How far a provider callback's signed timestamp may be from now (seconds). */
+  callbackToleranceSeconds?: number;
 }
 
 export interface App {
@@ -104,6 +108,8 @@ export function createApp(deps: AppDeps): App {
   );
   // Feedback intake carries attachments (base64): its own, larger limit; every other body stays small.
   app.post('/feedback', express.json({ limit: ATTACHMENT_BODY_LIMIT }));
+  // Provider callbacks are verified over their exact bytes: kept raw.
+  app.post('/payments/callbacks/:provider', express.raw({ type: () => true, limit: '64kb' }));
   app.use(express.json({ limit: deps.bodyLimit ?? '256kb' }));
   const scopes = agencyScopes(deps.db);
   app.use(authenticate(deps.auth, scopes));
@@ -116,6 +122,7 @@ export function createApp(deps: AppDeps): App {
   app.use(historyRouter(api, { db: deps.db, temporal: deps.temporal }));
   app.use(procedureRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   app.use(dossierRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, publicLookupPerMinute: deps.publicLookupPerMinute }));
+  app.use(paymentRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, payments: paymentService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, legalTime, callbackToleranceSeconds: deps.callbackToleranceSeconds ?? 300 }) }));
   app.use(feedbackRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, operatorAgencyId: deps.operatorAgencyId ?? 'VPCP', legalTime }));
 
   let document: object | undefined;

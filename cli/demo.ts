@@ -13,6 +13,12 @@ import { DEMO_CATALOGUE } from '../db/seed-catalogue';
 import { dossierIntake, type DossierSubmission } from '../api/services/dossier-intake';
 import { procedureStore } from '../db/procedure-store';
 import { formatDate, localDay } from '../domain/calendar';
+import { paymentService } from '../api/services/payments';
+import { legalTimeService } from '../api/services/legal-time';
+import { legalTimeStore } from '../db/legal-time-store';
+import { paymentStore } from '../db/payment-store';
+import type { RunningPaymentSimulator } from '../infra/payment-simulator';
+import { ensureReconciliationSchedule } from '../worker/schedules';
 
 const operator: Actor = { sub: 'operator-01', role: 'operator', agencyId: 'VPCP' };
 const officer: Actor = { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' };
@@ -123,4 +129,41 @@ export async function seedDemoDossiers(deps: { db: Db; temporal: Client; taskQue
     await drive(deps.temporal, body.code, d.steps);
   }
   return codes;
+}
+
+/**
+ * Payments on the simulator: its providers registered (with their daily reconciliation
+ * schedules), and one demo dossier taken to the fees step and paid online through it — the
+ * signed callback reaches the API and the dossier moves on.
+ */
+export async function seedDemoPayments(deps: { db: Db; temporal: Client; taskQueue: string; simulator: RunningPaymentSimulator; callbackToleranceSeconds: number }): Promise<string | undefined> {
+  await paymentStore(deps.db).upsertProviders(deps.simulator.providerRows());
+  for (const p of deps.simulator.providers) await ensureReconciliationSchedule(deps.temporal, deps.taskQueue, p.id);
+  const { body } = await dossierIntake(deps).submit({
+    actorSub: 'citizen-001',
+    channel: 'online',
+    paper: false,
+    key: 'demo-dossier-04',
+    body: { procedureCode: 'H99-TP-001', agencyId: 'H99.20', returnMethod: 'online', documents: ['Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp', 'Bản chụp căn cước'], applicant: applicant(4) },
+  });
+  await drive(deps.temporal, body.code, [
+    ['check', officer, 'accept'],
+    ['appraise', officer, 'propose_approve', { note: 'Không có án tích' }],
+    ['approve', leader, 'approve'],
+  ]);
+  const row = await deps.db('dossiers').where({ code: body.code }).first<{ status: string; agency_id: string; fee_total_vnd: number }>();
+  for (let i = 0; i < 100 && row.status !== 'awaiting_payment'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    Object.assign(row, await deps.db('dossiers').where({ code: body.code }).first('status'));
+  }
+  if (row.status !== 'awaiting_payment') return body.code;
+  const payments = paymentService({ ...deps, legalTime: legalTimeService(legalTimeStore(deps.db)) });
+  const p = await payments.create({
+    actorSub: 'citizen-001',
+    key: 'demo-payment-04',
+    body: { provider: 'SIMPAY', agencyId: row.agency_id, transactionType: 'G22.99.01', amountVnd: row.fee_total_vnd, description: `Phí, lệ phí hồ sơ ${body.code}`, dossierCode: body.code },
+  });
+  // The payer pays on the provider's page.
+  await fetch(p.body.payUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ result: 'pay' }) });
+  return body.code;
 }

@@ -8,7 +8,7 @@ import { startLocalInfra } from '../infra/local';
 import { createRuntime } from '../infra/runtime';
 import { mintToken } from '../api/auth';
 import { DEMO_USERS, seedDemoData } from '../db/seed';
-import { seedDemoCatalogue, seedDemoDossiers, seedDemoFeedback } from './demo';
+import { seedDemoCatalogue, seedDemoDossiers, seedDemoFeedback, seedDemoPayments } from './demo';
 
 export async function start(config: Config, out: (line: string) => void): Promise<void> {
   const t0 = Date.now();
@@ -32,6 +32,10 @@ export async function start(config: Config, out: (line: string) => void): Promis
     const seeded = await seedDemoData(runtime.db);
     const procedures = await seedDemoCatalogue({ db: runtime.db, temporal: runtime.client, taskQueue: config.temporal.taskQueue });
     const dossiers = await seedDemoDossiers({ db: runtime.db, temporal: runtime.client, taskQueue: config.temporal.taskQueue });
+    const paid = infra.paymentSimulator
+      ? await seedDemoPayments({ db: runtime.db, temporal: runtime.client, taskQueue: config.temporal.taskQueue, simulator: infra.paymentSimulator, callbackToleranceSeconds: config.callbackToleranceSeconds })
+      : undefined;
+    if (paid) dossiers.push(paid);
     const feedback = await seedDemoFeedback({ db: runtime.db, temporal: runtime.client, taskQueue: config.temporal.taskQueue, operatorAgencyId: config.operatorAgencyId });
     const tokens: string[] = [];
     for (const u of DEMO_USERS) {
@@ -47,6 +51,7 @@ export async function start(config: Config, out: (line: string) => void): Promis
     else out(`  Temporal     ${infra.temporalAddress}`);
     out(`  PostgreSQL   ${infra.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
     out(`  SMTP         ${infra.smtpUrl}${infra.mailDir ? `   (received mail: ${infra.mailDir})` : ''}`);
+    if (infra.paymentSimulator) out(`  Payments     simulator ${infra.paymentSimulator.url} (providers ${infra.paymentSimulator.providers.map((p) => p.id).join(', ')}; statements at /<provider>/statements/<date>)`);
     out('');
     out('Demo tokens (Authorization: Bearer <token>), valid 12 h:');
     for (const line of tokens) out(line);

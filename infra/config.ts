@@ -40,6 +40,9 @@ const schema = z
     PORTAL_OPERATOR_AGENCY: z.string().default('VPCP'),
     PORTAL_SYNC_URL: z.string().url().optional(),
     PUBLIC_LOOKUP_PER_MINUTE: z.coerce.number().int().min(1).default(30),
+    PAYMENT_SIMULATOR: bool.optional(),
+    PAYMENT_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+    PAYMENT_CALLBACK_TOLERANCE_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -74,6 +77,11 @@ export interface Config {
   /** The national portal's status-sync endpoint (dossier outbox); unset: statuses wait in the outbox. */
   portalSyncUrl?: string;
   publicLookupPerMinute: number;
+  /** Run the payment-provider simulator on loopback and register its providers (development default). */
+  paymentSimulator: boolean;
+  paymentSimPort: number;
+  /** How far a provider callback's signed timestamp may be from now. */
+  callbackToleranceSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -125,5 +133,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     operatorAgencyId: e.PORTAL_OPERATOR_AGENCY,
     portalSyncUrl: e.PORTAL_SYNC_URL,
     publicLookupPerMinute: e.PUBLIC_LOOKUP_PER_MINUTE,
+    paymentSimulator: e.PAYMENT_SIMULATOR ?? e.NODE_ENV !== 'production',
+    paymentSimPort: e.PAYMENT_SIM_PORT,
+    callbackToleranceSeconds: e.PAYMENT_CALLBACK_TOLERANCE_SECONDS,
   };
 }

@@ -8,6 +8,7 @@ import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './p
 import { startSmtpSink, type RunningSmtpSink } from './smtp-sink';
 import { startTemporalDevServer, type RunningTemporal } from './temporal-server';
 import { ensureTemporalCli } from './tools';
+import { startPaymentSimulator, type RunningPaymentSimulator } from './payment-simulator';
 
 export interface Endpoints {
   temporalAddress: string;
@@ -19,6 +20,8 @@ export interface Endpoints {
 }
 
 export interface LocalInfra extends Endpoints {
+  /** The payment-provider simulator, when configured (development). */
+  paymentSimulator?: RunningPaymentSimulator;
   stop(): Promise<void>;
 }
 
@@ -47,6 +50,8 @@ export async function startLocalInfra(
     smtpPort?: number;
     mailDir?: string;
     database?: string;
+    /** Start the payment-provider simulator (default: as configured). */
+    paymentSimulator?: boolean;
   },
 ): Promise<LocalInfra> {
   const stops: Array<() => Promise<void>> = [];
@@ -83,6 +88,12 @@ export async function startLocalInfra(
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
 
+    let paymentSimulator: RunningPaymentSimulator | undefined;
+    if (opts.paymentSimulator ?? config.paymentSimulator) {
+      paymentSimulator = await startPaymentSimulator({ port: config.paymentSimPort, log: opts.log });
+      stops.push(paymentSimulator.stop);
+    }
+
     const serverUrl = config.databaseUrl ?? pg!.url;
     const databaseUrl = await ensureDatabase(serverUrl, opts.database ?? (config.databaseUrl ? new URL(config.databaseUrl).pathname.slice(1) || 'motcua' : 'motcua'));
     return {
@@ -91,6 +102,7 @@ export async function startLocalInfra(
       databaseUrl,
       smtpUrl: config.smtpUrl ?? smtp!.url,
       mailDir: smtp?.dir,
+      paymentSimulator,
       stop,
     };
   } catch (err) {

@@ -11,6 +11,7 @@ import { createMailer, type Mailer } from '../activities/mailer';
 import { createDb, migrateLatest, type Db } from '../db/knex';
 import { createWorker, installSdkLogger } from '../worker/worker';
 import { ensureSchedules } from '../worker/schedules';
+import { paymentStore } from '../db/payment-store';
 import type { Config } from './config';
 import type { Endpoints } from './local';
 import { createLogger, type Logger } from './logger';
@@ -51,9 +52,10 @@ export async function createRuntime(
       connection: nativeConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: { db, mailer, publicUrl: config.publicUrl, portalSyncUrl: config.portalSyncUrl },
+      deps: { db, mailer, publicUrl: config.publicUrl, portalSyncUrl: config.portalSyncUrl, operatorAgencyId: config.operatorAgencyId },
     });
-    await ensureSchedules(client, config.temporal.taskQueue);
+    const providers = (await paymentStore(db).providers()).map((p) => p.id);
+    await ensureSchedules(client, config.temporal.taskQueue, providers);
     workerRun = worker.run();
     workerRun.catch((err: unknown) => logger.fatal({ err }, 'worker stopped'));
   }
@@ -72,6 +74,7 @@ export async function createRuntime(
       publicUrl: config.publicUrl,
       operatorAgencyId: config.operatorAgencyId,
       publicLookupPerMinute: config.publicLookupPerMinute,
+      callbackToleranceSeconds: config.callbackToleranceSeconds,
     });
     server = http.createServer(app);
     await new Promise<void>((resolve, reject) => {

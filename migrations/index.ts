@@ -13,6 +13,7 @@ import * as m007 from './20261123_007_feedback_duplicates';
 import * as m008 from './20261123_008_feedback_attachments';
 import * as m009 from './20261123_009_procedures';
 import * as m010 from './20261123_010_dossiers';
+import * as m011 from './20261202_011_payments';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261123_001_foundation': m001,
@@ -25,6 +26,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261123_008_feedback_attachments': m008,
   '20261123_009_procedures': m009,
   '20261123_010_dossiers': m010,
+  '20261202_011_payments': m011,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -30,6 +30,7 @@ export default async function setup(): Promise<void> {
     smtpPort: 0,
     mailDir: path.join(tmp, 'mail'),
     database,
+    paymentSimulator: false, // test files start their own, with providers of their own
   });
   const db = createDb(infra.databaseUrl);
   await migrateLatest(db);

@@ -1,10 +1,31 @@
 /** Temporal Schedules the system needs, created idempotently when the worker starts. */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { dailyDigestWorkflow } from '../workflows';
+import { dailyDigestWorkflow, reconciliationWorkflow } from '../workflows';
 
 export const DAILY_DIGEST_SCHEDULE = 'motcua-daily-digest';
 
-export async function ensureSchedules(client: Client, taskQueue: string): Promise<void> {
+export const reconciliationScheduleId = (provider: string) => `motcua-reconcile-${provider}`;
+
+/**
+ * Daily reconciliation of one provider (QĐ 31/2021 Art 36.2): at 06:00 local time, the previous
+ * business day. Days never overlap each other's IDs (the run ID carries the scheduled time), and
+ * a worker down for a weekend catches the missed days up.
+ */
+export async function ensureReconciliationSchedule(client: Client, taskQueue: string, provider: string): Promise<void> {
+  try {
+    await client.schedule.create({
+      scheduleId: reconciliationScheduleId(provider),
+      spec: { calendars: [{ hour: 6, minute: 0 }], timezone: 'Asia/Ho_Chi_Minh' },
+      action: { type: 'startWorkflow', workflowType: reconciliationWorkflow, taskQueue, workflowId: `reconciliation:${provider}`, args: [{ provider }] },
+      policies: { overlap: ScheduleOverlapPolicy.ALLOW_ALL, catchupWindow: '7 days' },
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+}
+
+export async function ensureSchedules(client: Client, taskQueue: string, providers: string[] = []): Promise<void> {
+  for (const p of providers) await ensureReconciliationSchedule(client, taskQueue, p);
   try {
     await client.schedule.create({
       scheduleId: DAILY_DIGEST_SCHEDULE,

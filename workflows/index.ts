@@ -4,3 +4,4 @@ export { dailyDigestWorkflow } from './digest';
 export { feedbackWorkflow } from './feedback';
 export { procedureWorkflow } from './procedure';
 export { dossierWorkflow, consultationWorkflow } from './dossier';
+export { paymentWorkflow, paymentInquiryWorkflow, reconciliationWorkflow } from './payment';

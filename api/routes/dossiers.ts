@@ -143,6 +143,7 @@ export function dossierRouter(api: Api, deps: { db: Db; temporal: Client; taskQu
         letters: letters.map((l: { form: string; title: string; body: string; issued_at: Date }) => ({ form: l.form, title: l.title, body: l.body, issuedAt: l.issued_at.toISOString() })),
         history: steps.map((s: { seq: number; status: string; created_at: Date; payload: { agencyId?: string } }) => ({ seq: s.seq, status: s.status, agencyId: s.payload.agencyId ?? null, at: s.created_at.toISOString() })),
         evaluated: !!(await deps.db('dossier_evaluations').where({ code: row.code }).first()),
+        payments: (await deps.db('payments').where({ dossier_code: row.code }).orderBy('created_at').select('reference', 'status', 'amount_vnd', 'provider', 'paid_at')).map((p: { reference: string; status: string; amount_vnd: string; provider: string; paid_at: Date | null }) => ({ reference: p.reference, status: p.status, amountVnd: Number(p.amount_vnd), provider: p.provider, paidAt: p.paid_at?.toISOString() ?? null })),
       };
       if (who === 'official') {
         const a = await deps.db('dossier_applicants').where({ code: row.code }).first();

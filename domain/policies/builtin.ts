@@ -97,6 +97,27 @@ export const BUILTIN_POLICY: PolicyVersion = {
       citation: 'Operator policy pending Circular 15/2024/TT-NHNN time limits for tracing and complaints (banking rules)',
       note: 'Not verified against the Circular text.',
     },
+    'reconciliation.cutoff': {
+      value: '22:00',
+      unit: 'timeOfDay',
+      citation: 'Operator policy under QĐ 31/2021/QĐ-TTg Art 36.2–36.3 (reconciliation by reconciliation time): entries booked after the cut-off belong to the next business day',
+      note: 'Agree the cut-off with each provider; a statement line outside the window is reported as late.',
+    },
+    'reconciliation.closeBy': {
+      value: 1,
+      unit: 'workingDays',
+      citation: 'Operator policy under QĐ 31/2021/QĐ-TTg Art 36.2 (daily reconciliation): supervisors are alerted when a day is not closed within this many working days',
+    },
+    'payment.requestValidity': {
+      value: 1,
+      unit: 'calendarDays',
+      citation: 'Operator policy under QĐ 31/2021/QĐ-TTg Chapter V: an unpaid payment request expires after this many days (a new one can be made)',
+    },
+    'payment.refundWindow': {
+      value: 30,
+      unit: 'calendarDays',
+      citation: 'Operator policy under QĐ 31/2021/QĐ-TTg Chapter V: a paid request can be refunded through the portal for this many days (later: through an inquiry with the provider)',
+    },
     'escalation.afterOverdue': {
       value: 3,
       unit: 'workingDays',

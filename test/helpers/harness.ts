@@ -1,4 +1,6 @@
 /** Test harnesses shared by the suites that run workflows. */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
@@ -86,19 +88,34 @@ export async function taskOpen(handle: WorkflowHandle, taskId: string): Promise<
 export interface RunningSystem {
   sys: SystemContext;
   api: ApiContext;
+  /** The API on a loopback port, when asked for (`listen`): what outside callers (payment providers) reach. */
+  apiUrl?: string;
   close(): Promise<void>;
 }
 
-/** The dev server with a worker running for the whole suite, and an API on its task queue. */
-export async function runningSystem(extraDeps: Partial<ActivityDeps> = {}): Promise<RunningSystem> {
+/**
+ * The dev server with a worker running for the whole suite, and an API on its task queue; with
+ * `listen`, the API also serves on a loopback port and the activities know it as the public URL.
+ */
+export async function runningSystem(extraDeps: Partial<ActivityDeps> = {}, opts: { listen?: boolean } = {}): Promise<RunningSystem> {
   const sys = await systemContext();
   const api = await apiContext({ taskQueue: sys.taskQueue });
-  const worker = await sys.createWorker({}, extraDeps);
+  let server: http.Server | undefined;
+  let apiUrl: string | undefined;
+  if (opts.listen) {
+    server = http.createServer(api.app.app);
+    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', () => resolve()));
+    apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+  const worker = await sys.createWorker({}, { ...(apiUrl ? { publicUrl: apiUrl } : {}), ...extraDeps });
   const running = worker.run();
   return {
     sys,
     api,
+    apiUrl,
     async close() {
+      server?.closeAllConnections();
+      if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
       worker.shutdown();
       await running;
       await api.close();

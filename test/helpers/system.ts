@@ -80,8 +80,8 @@ export async function mailMatching(filter: (m: ReceivedMail) => boolean): Promis
 }
 
 /** Polls `fn` until `ok` holds (every 25 ms, for at most 15 s) and returns that value; throws naming `what` otherwise. */
-export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what = 'the expected state'): Promise<T> {
-  const deadline = Date.now() + 15_000;
+export async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, what = 'the expected state', timeoutMs = 15_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn();
     if (ok(v)) return v;

@@ -21,6 +21,11 @@ import { formatDate, localDay } from '../../domain/calendar/days';
 import { procedureWorkflowId } from '../../domain/procedures';
 import { editProcedureDraftUpdate, procedureWorkflow, withdrawProcedureUpdate } from '../../workflows/procedure';
 import { dossierWorkflow } from '../../workflows/dossier';
+import { paymentStore } from '../../db/payment-store';
+import { inquiryWorkflowId, paymentWorkflowId, reconciliationWorkflowId } from '../../domain/payments';
+import { statementCsv } from '../../domain/statements';
+import { startPaymentSimulator } from '../../infra/payment-simulator';
+import { paymentCallbackSignal, paymentCheckoutUpdate, paymentRefundUpdate, paymentWorkflow, reconciliationWorkflow } from '../../workflows/payment';
 
 const DIR = path.resolve(__dirname, '../histories');
 
@@ -46,6 +51,7 @@ async function record(only: string): Promise<void> {
       const officer = { sub: 'officer-stp-01', role: 'officer' as const, agencyId: 'H99.20' };
       if (want('procedureWorkflow')) await recordProcedure(ctx);
       if (want('dossierWorkflow')) await recordDossier(ctx);
+      if (want('paymentWorkflow') || want('reconciliationWorkflow') || want('paymentInquiryWorkflow')) await recordPayments(ctx);
       if (only !== '1') return;
       const caseId = uniqueId('REPLAY');
       const handle = await ctx.client.workflow.start(kernelTestWorkflow, { taskQueue: ctx.taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 5, withApproval: true }] });
@@ -143,6 +149,47 @@ async function recordDossier(ctx: SystemContext): Promise<void> {
   await save(`${code}:consult:1`, 'consultationWorkflow');
 }
 
+/**
+ * A payment checked out at the simulator, paid (the verified callback as the API signals it),
+ * refunded; a day reconciled with one exception, whose inquiry is resolved.
+ */
+async function recordPayments(ctx: SystemContext): Promise<void> {
+  const provider = `RP${Date.now().toString(36).toUpperCase().slice(-6)}`;
+  const sim = await startPaymentSimulator({ providers: [{ id: provider, name: 'Ghi lịch sử', kind: 'bank', secret: 'replay-secret', format: 'csv' }] });
+  try {
+    await paymentStore(ctx.db).upsertProviders(sim.providerRows());
+    const now = Date.now();
+    const reference = `PAY${formatDate(localDay(now)).replace(/-/g, '')}${String(now % 1_000_000).padStart(6, '0')}REPLAY`;
+    await ctx.db('payments').insert({ reference, provider, agency_id: 'H99.20', transaction_type: 'G22.99.02', amount_vnd: 90_000, description: 'Ghi lịch sử', payer_sub: 'citizen-replay', status: 'pending', created_at: new Date(now), expires_at: new Date(now + 86_400_000) });
+    const h = await ctx.client.workflow.start(paymentWorkflow, { taskQueue: ctx.taskQueue, workflowId: paymentWorkflowId(reference), args: [{ reference, provider, agencyId: 'H99.20', amountVnd: 90_000, createdAtMs: now }] });
+    const { providerTxnId, payUrl } = await h.executeUpdate(paymentCheckoutUpdate, { args: [] });
+    // Paid at the provider; its callback is given to the workflow here as the API would (no API runs).
+    await fetch(payUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ result: 'pay' }) });
+    await h.signal(paymentCallbackSignal, { callbackId: 1, outcome: 'paid', providerTxnId, amountVnd: 90_000, atMs: Date.now() });
+    await h.signal(paymentCallbackSignal, { callbackId: 2, outcome: 'paid', providerTxnId, amountVnd: 90_000, atMs: Date.now() });
+    for (let i = 0; i < 200 && (await ctx.db('payments').where({ reference }).first()).status !== 'paid'; i++) await new Promise((r) => setTimeout(r, 25));
+    await h.executeUpdate(paymentRefundUpdate, { args: [{ actor: { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' }, reason: 'Ghi lịch sử hoàn tiền' }] });
+    await h.signal(paymentCallbackSignal, { callbackId: 3, outcome: 'refunded', providerTxnId, amountVnd: 90_000, atMs: Date.now() });
+    await h.result();
+    await save(h.workflowId, 'paymentWorkflow');
+
+    const date = formatDate(localDay(now) - 1);
+    const ghost = `PAY${date.replace(/-/g, '')}999999GHOST1`;
+    await fetch(`${sim.url}/${provider}/statements/${date}`, { method: 'PUT', body: statementCsv([{ lineNo: 1, reference: ghost, providerTxnId: `${provider}-G1`, amountVnd: 10_000, bookedAt: `${date}T10:00:00+07:00`, status: 'booked', agencyId: 'H99.20' }]) });
+    const r = await ctx.client.workflow.start(reconciliationWorkflow, { taskQueue: ctx.taskQueue, workflowId: reconciliationWorkflowId(provider, date), args: [{ provider, businessDate: date }] });
+    await r.result();
+    await save(r.workflowId, 'reconciliationWorkflow');
+    const inquiry = ctx.client.workflow.getHandle(inquiryWorkflowId(provider, date, 'unknown_to_portal', ghost));
+    const taskId = `${inquiry.workflowId}:resolve_inquiry:1`;
+    await taskOpen(inquiry, taskId);
+    await inquiry.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor: { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' }, actorScope: ['H99.20'], outcome: 'refunded', payload: { evidence: 'Hoàn trả người nộp, lệnh chi 01' } }] });
+    await inquiry.result();
+    await save(inquiry.workflowId, 'paymentInquiryWorkflow');
+  } finally {
+    await sim.stop();
+  }
+}
+
 describe('replay of recorded histories', () => {
   beforeAll(async () => {
     if (process.env.RECORD_HISTORIES) await record(process.env.RECORD_HISTORIES);
@@ -150,7 +197,7 @@ describe('replay of recorded histories', () => {
 
   it('has histories of every workflow type to replay', () => {
     const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
-    expect(files.map((f) => f.split('--')[0]).sort()).toEqual(expect.arrayContaining(['dailyDigestWorkflow', 'diagnosticsWorkflow', 'feedbackWorkflow', 'kernelTestWorkflow', 'procedureWorkflow', 'dossierWorkflow', 'consultationWorkflow']));
+    expect(files.map((f) => f.split('--')[0]).sort()).toEqual(expect.arrayContaining(['dailyDigestWorkflow', 'diagnosticsWorkflow', 'feedbackWorkflow', 'kernelTestWorkflow', 'procedureWorkflow', 'dossierWorkflow', 'consultationWorkflow', 'paymentWorkflow', 'reconciliationWorkflow', 'paymentInquiryWorkflow']));
   });
 
   it('replays every recorded history without non-determinism', async () => {
