@@ -10,6 +10,7 @@ import { feedbackActivities } from './feedback';
 import { procedureActivities } from './procedures';
 import { dossierActivities } from './dossiers';
 import { paymentActivities } from './payments';
+import { onboardingActivities } from './onboarding';
 
 export type { ActivityDeps } from './deps';
 
@@ -22,6 +23,7 @@ export function createActivities(deps: ActivityDeps) {
     ...procedureActivities(deps),
     ...dossierActivities(deps),
     ...paymentActivities(deps),
+    ...onboardingActivities(deps),
   };
 }
 

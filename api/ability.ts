@@ -10,8 +10,8 @@ import { AbilityBuilder, createMongoAbility, subject, type MongoAbility } from '
 import type { Actor } from '../domain/roles';
 import { PUBLIC_STATUSES } from '../domain/procedures';
 
-export type Action = 'manage' | 'read' | 'create' | 'update' | 'delete' | 'run' | 'publish' | 'load' | 'export' | 'claim' | 'complete' | 'reassign' | 'acknowledge' | 'withdraw' | 'import' | 'refund';
-export type SubjectType = 'all' | 'Diagnostics' | 'Calendar' | 'Policy' | 'Agency' | 'Metrics' | 'Task' | 'Alert' | 'History' | 'AuditExport' | 'Procedure' | 'Payment' | 'Reconciliation';
+export type Action = 'manage' | 'read' | 'create' | 'update' | 'delete' | 'run' | 'publish' | 'load' | 'export' | 'claim' | 'complete' | 'reassign' | 'acknowledge' | 'withdraw' | 'import' | 'refund' | 'suspend';
+export type SubjectType = 'all' | 'Diagnostics' | 'Calendar' | 'Policy' | 'Agency' | 'Metrics' | 'Task' | 'Alert' | 'History' | 'AuditExport' | 'Procedure' | 'Payment' | 'Reconciliation' | 'OnlineService';
 export type AppAbility = MongoAbility<[Action, SubjectType | Record<string, unknown>]>;
 
 export function defineAbilityFor(user: Actor | undefined, scope: string[] = user?.agencyId ? [user.agencyId] : []): AppAbility {
@@ -42,6 +42,8 @@ export function defineAbilityFor(user: Actor | undefined, scope: string[] = user
       // Payments: the daily reconciliation of every provider is the operator's (QĐ 31/2021 Art 36).
       can(['read', 'run'], 'Reconciliation');
       can('read', 'Payment');
+      // Onboarding: the operator tests, accepts, suspends and resumes every online service.
+      can(['read', 'create', 'run', 'suspend'], 'OnlineService');
       break;
     case 'supervisor':
       can(['read', 'create', 'update', 'withdraw'], 'Procedure', inScope);
@@ -51,6 +53,7 @@ export function defineAbilityFor(user: Actor | undefined, scope: string[] = user
       can('read', 'History', inScope);
       can(['read', 'refund'], 'Payment', inScope);
       can('read', 'Reconciliation', inScope);
+      can(['read', 'create', 'run'], 'OnlineService', inScope);
       break;
     case 'officer':
       // Their own tasks, and their agency's unassigned ones.
@@ -63,6 +66,7 @@ export function defineAbilityFor(user: Actor | undefined, scope: string[] = user
       can('read', 'History', inScope);
       can(['read', 'create', 'update'], 'Procedure', inScope);
       can(['read', 'refund'], 'Payment', inScope);
+      can(['read', 'create', 'run'], 'OnlineService', inScope);
       break;
     case 'auditor':
       can('read', 'Procedure', inScope);
@@ -72,6 +76,7 @@ export function defineAbilityFor(user: Actor | undefined, scope: string[] = user
       can('export', 'AuditExport', inScope);
       can('read', 'Payment', inScope);
       can('read', 'Reconciliation', inScope);
+      can('read', 'OnlineService', inScope);
       break;
     case 'citizen':
       break;

@@ -25,6 +25,7 @@ import { feedbackRouter } from './routes/feedback';
 import { procedureRouter } from './routes/procedures';
 import { dossierRouter } from './routes/dossiers';
 import { paymentRouter } from './routes/payments';
+import { onboardingRouter } from './routes/onboardings';
 import { paymentService } from './services/payments';
 import { ATTACHMENT_LIMITS } from '../domain/feedback';
 
@@ -123,6 +124,7 @@ export function createApp(deps: AppDeps): App {
   app.use(procedureRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue }));
   app.use(dossierRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, publicLookupPerMinute: deps.publicLookupPerMinute }));
   app.use(paymentRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, payments: paymentService({ db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, legalTime, callbackToleranceSeconds: deps.callbackToleranceSeconds ?? 300 }) }));
+  app.use(onboardingRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, operatorAgencyId: deps.operatorAgencyId ?? 'VPCP', legalTime }));
   app.use(feedbackRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue, operatorAgencyId: deps.operatorAgencyId ?? 'VPCP', legalTime }));
 
   let document: object | undefined;

@@ -14,6 +14,7 @@ import * as m008 from './20261123_008_feedback_attachments';
 import * as m009 from './20261123_009_procedures';
 import * as m010 from './20261123_010_dossiers';
 import * as m011 from './20261202_011_payments';
+import * as m012 from './20261202_012_onboarding';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261123_001_foundation': m001,
@@ -27,6 +28,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261123_009_procedures': m009,
   '20261123_010_dossiers': m010,
   '20261202_011_payments': m011,
+  '20261202_012_onboarding': m012,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

@@ -5,3 +5,4 @@ export { feedbackWorkflow } from './feedback';
 export { procedureWorkflow } from './procedure';
 export { dossierWorkflow, consultationWorkflow } from './dossier';
 export { paymentWorkflow, paymentInquiryWorkflow, reconciliationWorkflow } from './payment';
+export { serviceOnboardingWorkflow } from './onboarding';

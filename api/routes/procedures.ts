@@ -11,7 +11,7 @@ import { asSubject } from '../ability';
 import type { Db } from '../../db/knex';
 import { procedureStore, type ProcedureVersionRow } from '../../db/procedure-store';
 import { formatDate, localDay } from '../../domain/calendar';
-import { ONLINE_LEVELS, PROCEDURE_CODE, PROCEDURE_LEVELS, PUBLIC_STATUSES } from '../../domain/procedures';
+import { ONLINE_LEVELS, PROCEDURE_CODE, PROCEDURE_LEVELS, PUBLIC_STATUSES, type OnlineLevel } from '../../domain/procedures';
 import { HttpError, InputError, NotFoundError } from '../errors';
 import { type Api, idempotencyKey, z } from '../route';
 import { DraftSchema, isoDate, SummarySchema, VersionSchema, WithdrawalSchema } from '../schemas/procedure';
@@ -101,7 +101,15 @@ export function procedureRouter(api: Api, deps: { db: Db; temporal: Client; task
       const inForce = await store.inForceOn(params.code, at);
       const history = versions.filter((v) => (PUBLIC_STATUSES as string[]).includes(v.status) || req.user).map(historyJson);
       if (!inForce) throw new HttpError(404, 'Not found', `No version of ${params.code} was in force on ${at}.`, { history });
-      return { code: params.code, at, inForce: versionJson(inForce, false), history };
+      // Online services live on that date raise the procedure's online level from their go-live date.
+      const live = await deps.db('online_services')
+        .whereRaw('procedure_codes @> ?::jsonb', [JSON.stringify([params.code])])
+        .where('live_from', '<=', at)
+        .whereIn('status', ['live'])
+        .select<Array<{ service_id: string; agency_id: string; target_level: OnlineLevel; live_from: string }>>('service_id', 'agency_id', 'target_level', 'live_from');
+      const levels: OnlineLevel[] = [inForce.online_level as OnlineLevel, ...live.map((s) => s.target_level)];
+      const effectiveOnlineLevel = ONLINE_LEVELS.filter((l) => levels.includes(l)).at(-1)!;
+      return { code: params.code, at, inForce: versionJson(inForce, false), effectiveOnlineLevel, onlineServices: live.map((s) => ({ serviceId: s.service_id, agencyId: s.agency_id, level: s.target_level, liveFrom: s.live_from })), history };
     },
   });
 

@@ -118,6 +118,36 @@ export const BUILTIN_POLICY: PolicyVersion = {
       unit: 'calendarDays',
       citation: 'Operator policy under QĐ 31/2021/QĐ-TTg Chapter V: a paid request can be refunded through the portal for this many days (later: through an inquiry with the provider)',
     },
+    'onboarding.fullOnlineShare': {
+      value: 30,
+      unit: 'percent',
+      citation: 'Circular 01/2018/TT-VPCP Art 21 (per REGULATION.md): upgrading a procedure to full online requires at least this share of its dossiers already received online',
+    },
+    'onboarding.fixDeadline': {
+      value: 10,
+      unit: 'workingDays',
+      citation: 'Operator policy under Circular 01/2018/TT-VPCP Art 21 (trial run to completion): the agency fixes what failed within this many working days',
+    },
+    'onboarding.maxResponseMs': {
+      value: 2000,
+      unit: 'count',
+      citation: 'Operator policy (technical): the 95th-percentile response time, in milliseconds, an agency system must meet in conformance tests and probes',
+    },
+    'onboarding.probeEveryMinutes': {
+      value: 60,
+      unit: 'count',
+      citation: 'Operator policy (technical): minutes between monitoring probes of a live service (QĐ 31/2021 Art 30.3: agency systems keep synchronising)',
+    },
+    'onboarding.alertAfterFailures': {
+      value: 3,
+      unit: 'count',
+      citation: 'Operator policy: failed probes in a row that alert the agency\'s supervisors and the operator',
+    },
+    'onboarding.suspendAfterFailures': {
+      value: 6,
+      unit: 'count',
+      citation: 'Operator policy: failed probes in a row after which the service is suspended (with a notice) until fixed',
+    },
     'escalation.afterOverdue': {
       value: 3,
       unit: 'workingDays',

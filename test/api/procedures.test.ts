@@ -123,7 +123,9 @@ describe('procedure catalogue through the API', () => {
     await request(app()).put('/procedures/H99-TP-001/versions/2').set('Authorization', officer).send({ record, decision }).expect(409);
     await request(app()).post(`/tasks/${encodeURIComponent(review)}/complete`).set('Authorization', leader2).send({ outcome: 'publish' }).expect(200);
 
-    const now = await eventually(() => request(app()).get('/procedures/H99-TP-001'), (r) => r.body.inForce?.version === 2, 'version 2 in force');
+    // Activation writes the new version and retires the old one in two steps: wait for both.
+    const settled = (r: request.Response) => r.body.inForce?.version === 2 && JSON.stringify(r.body.history?.map((h: { status: string }) => h.status)) === JSON.stringify(['superseded', 'in_force']);
+    const now = await eventually(() => request(app()).get('/procedures/H99-TP-001'), settled, 'version 2 in force, version 1 superseded');
     expect(now.body.inForce).toMatchObject({ record: { timeLimit: { calendarDays: 7 }, conditions: ['Người yêu cầu từ đủ 14 tuổi trở lên'] }, inForceFrom: today });
     expect(now.body.history.map((h: { version: number; status: string }) => [h.version, h.status])).toEqual([
       [1, 'superseded'],

@@ -25,6 +25,9 @@ import { paymentStore } from '../../db/payment-store';
 import { inquiryWorkflowId, paymentWorkflowId, reconciliationWorkflowId } from '../../domain/payments';
 import { statementCsv } from '../../domain/statements';
 import { startPaymentSimulator } from '../../infra/payment-simulator';
+import { startAgencySystem } from '../../infra/agency-simulator';
+import { onboardingWorkflowId } from '../../domain/onboarding';
+import { serviceOnboardingWorkflow } from '../../workflows/onboarding';
 import { paymentCallbackSignal, paymentCheckoutUpdate, paymentRefundUpdate, paymentWorkflow, reconciliationWorkflow } from '../../workflows/payment';
 
 const DIR = path.resolve(__dirname, '../histories');
@@ -52,6 +55,7 @@ async function record(only: string): Promise<void> {
       if (want('procedureWorkflow')) await recordProcedure(ctx);
       if (want('dossierWorkflow')) await recordDossier(ctx);
       if (want('paymentWorkflow') || want('reconciliationWorkflow') || want('paymentInquiryWorkflow')) await recordPayments(ctx);
+      if (want('serviceOnboardingWorkflow')) await recordOnboarding(ctx);
       if (only !== '1') return;
       const caseId = uniqueId('REPLAY');
       const handle = await ctx.client.workflow.start(kernelTestWorkflow, { taskQueue: ctx.taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 5, withApproval: true }] });
@@ -190,6 +194,31 @@ async function recordPayments(ctx: SystemContext): Promise<void> {
   }
 }
 
+/**
+ * A service whose first conformance run fails two checks: a fix task, a re-test of what failed plus
+ * the regression set that fails again, then the agency withdraws it. (A live service never ends:
+ * its monitoring continues as new.)
+ */
+async function recordOnboarding(ctx: SystemContext): Promise<void> {
+  const agency = await startAgencySystem({ secret: 'replay-secret-0123456789', breaks: ['ignores_signature', 'no_idempotency'] });
+  try {
+    const id = `RE-${Date.now().toString(36).toUpperCase()}`;
+    const today = formatDate(localDay(Date.now()));
+    await ctx.db('online_services').insert({ service_id: id, name: 'Ghi lịch sử', service_type: 'dossier_service', agency_id: 'H99.20', procedure_codes: JSON.stringify(['H99-TP-001']), target_level: 'partial', online_share: '{}', endpoints: JSON.stringify(agency.endpoints), require_tls: false, callback_secret: 'replay-secret-0123456789', contacts: JSON.stringify([{ name: 'Kỹ thuật', email: 'replay-onboarding@stp.motcua.local' }]), planned_go_live: today, status: 'registered', registered_by: 'officer-stp-01' });
+    const workflowId = onboardingWorkflowId(id);
+    const h = await ctx.client.workflow.start(serviceOnboardingWorkflow, { taskQueue: ctx.taskQueue, workflowId, args: [{ serviceId: id, name: 'Ghi lịch sử', agencyId: 'H99.20', operatorAgencyId: 'VPCP', serviceType: 'dossier_service', targetLevel: 'partial', procedureCodes: ['H99-TP-001'], plannedGoLive: today, registeredAtMs: Date.now() }] });
+    const officer = { sub: 'officer-stp-01', role: 'officer' as const, agencyId: 'H99.20' };
+    await taskOpen(h, `${workflowId}:fix:1`);
+    await h.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${workflowId}:fix:1`, actor: officer, actorScope: ['H99.20'], outcome: 'fixed', payload: { note: 'Đã sửa một phần' } }] });
+    await taskOpen(h, `${workflowId}:fix:2`);
+    await h.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${workflowId}:fix:2`, actor: officer, actorScope: ['H99.20'], outcome: 'withdraw' }] });
+    await h.result();
+    await save(workflowId, 'serviceOnboardingWorkflow');
+  } finally {
+    await agency.stop();
+  }
+}
+
 describe('replay of recorded histories', () => {
   beforeAll(async () => {
     if (process.env.RECORD_HISTORIES) await record(process.env.RECORD_HISTORIES);
@@ -197,7 +226,7 @@ describe('replay of recorded histories', () => {
 
   it('has histories of every workflow type to replay', () => {
     const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
-    expect(files.map((f) => f.split('--')[0]).sort()).toEqual(expect.arrayContaining(['dailyDigestWorkflow', 'diagnosticsWorkflow', 'feedbackWorkflow', 'kernelTestWorkflow', 'procedureWorkflow', 'dossierWorkflow', 'consultationWorkflow', 'paymentWorkflow', 'reconciliationWorkflow', 'paymentInquiryWorkflow']));
+    expect(files.map((f) => f.split('--')[0]).sort()).toEqual(expect.arrayContaining(['dailyDigestWorkflow', 'diagnosticsWorkflow', 'feedbackWorkflow', 'kernelTestWorkflow', 'procedureWorkflow', 'dossierWorkflow', 'consultationWorkflow', 'paymentWorkflow', 'reconciliationWorkflow', 'paymentInquiryWorkflow', 'serviceOnboardingWorkflow']));
   });
 
   it('replays every recorded history without non-determinism', async () => {
