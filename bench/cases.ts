@@ -7,28 +7,9 @@
  *  - `decisions`: an officer's decision round trip through the API (CASL, update, validator, task
  *    close, audit append) vs a no-op workflow update, p50/p99 (goal p99 ≤ 2×).
  */
-import fs from 'node:fs';
-import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
-import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { createMailer } from '../activities/mailer';
-import { createApp } from '../api/app';
-import { createAuthenticator, mintToken } from '../api/auth';
-import { createDb, migrateLatest } from '../db/knex';
-import { seedDemoData } from '../db/seed';
-import { loadConfig } from '../infra/config';
-import { startLocalInfra } from '../infra/local';
-import { createLogger } from '../infra/logger';
-import { freePort } from '../infra/ports';
-import { installSdkLogger } from '../worker/worker';
+import { startBenchSystem } from './system';
 import { percentile, type BenchResult } from './harness';
 import { finishSignal, noopUpdate, noopUpdateWorkflow, noopWorkflow } from './workflows';
-
-const SECRET = 'bench-secret-that-is-long-enough-0123456789abcdef';
 
 
 /** Runs `n` jobs with `concurrency` in flight; returns the wall time in ms. */
@@ -44,45 +25,14 @@ async function pool(n: number, concurrency: number, job: (i: number) => Promise<
 }
 
 export async function casesBench(opts: { smoke: boolean }): Promise<BenchResult[]> {
-  installSdkLogger();
   const cases = opts.smoke ? 40 : 400;
   const decisions = opts.smoke ? 30 : 300;
   const concurrency = 8;
-  const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-bench-cases-'));
-  fs.chmodSync(tmp, 0o755);
-  const infra = await startLocalInfra(config, {
-    log: () => undefined,
-    persistentTemporal: false,
-    pgDir: path.join(tmp, 'pg'),
-    pgPort: await freePort(),
-    temporalPort: await freePort(),
-    smtpPort: 0,
-    mailDir: path.join(tmp, 'mail'),
-    database: `motcua_bench_${Date.now()}`,
-  });
-  const db = createDb(infra.databaseUrl, { poolMax: 10 });
-  const mailer = createMailer({ smtpUrl: infra.smtpUrl, from: 'motcua bench <bench@motcua.local>' });
-  const connection = await Connection.connect({ address: infra.temporalAddress });
-  const client = new Client({ connection });
-  const native = await NativeConnection.connect({ address: infra.temporalAddress });
-  const taskQueue = 'bench';
-  let server: http.Server | undefined;
+  const sys = await startBenchSystem('cases');
+  const { db, client, worker, taskQueue, base } = sys;
   try {
-    await migrateLatest(db);
-    await seedDemoData(db);
-    const worker = await Worker.create({
-      connection: native,
-      taskQueue,
-      workflowsPath: require.resolve('./workflows'),
-      activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000' }),
-    });
-    const { app } = createApp({ db, temporal: client, taskQueue, auth: createAuthenticator({ secret: SECRET }), logger: createLogger('silent'), rateLimitPerMinute: 1e9 });
-    server = http.createServer(app);
-    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
-    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const citizen = `Bearer ${await mintToken(SECRET, { sub: 'citizen-bench', role: 'citizen' })}`;
-    const operator = `Bearer ${await mintToken(SECRET, { sub: 'operator-01', role: 'operator', agencyId: 'VPCP' })}`;
+    const citizen = await sys.token('citizen-bench', 'citizen');
+    const operator = await sys.token('operator-01', 'operator', 'VPCP');
 
     return await worker.runUntil(async (): Promise<BenchResult[]> => {
       // Warm-up: bundle loaded, connections open, plans cached.
@@ -184,12 +134,6 @@ export async function casesBench(opts: { smoke: boolean }): Promise<BenchResult[
       ];
     });
   } finally {
-    await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
-    await connection.close();
-    await native.close();
-    mailer.close();
-    await db.destroy();
-    await infra.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    await sys.stop();
   }
 }

@@ -11,12 +11,14 @@ import type { BenchResult } from './harness';
 import { workingDaysBench } from './working-days';
 import { inboxBench } from './inbox';
 import { casesBench } from './cases';
+import { historyBench } from './history';
 import { reconciliationBench } from './reconciliation';
 
 const BENCHES: Record<string, (opts: { smoke: boolean }) => BenchResult | BenchResult[] | Promise<BenchResult | BenchResult[]>> = {
   'working-days': workingDaysBench,
   inbox: inboxBench,
   cases: casesBench,
+  history: historyBench,
   reconciliation: reconciliationBench,
 };
 
