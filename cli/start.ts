@@ -4,9 +4,10 @@
  * one demo token per role; Ctrl-C shuts everything down cleanly.
  */
 import type { Config } from '../infra/config';
-import { startLocalInfra } from '../infra/local';
+import { DEMO_AGENCY_SECRET, startLocalInfra } from '../infra/local';
 import { createRuntime } from '../infra/runtime';
 import { mintToken } from '../api/auth';
+import { formatDate, localDay } from '../domain/calendar/days';
 import { DEMO_USERS, seedDemoData } from '../db/seed';
 import { seedDemoCatalogue, seedDemoDossiers, seedDemoFeedback, seedDemoPayments } from './demo';
 
@@ -36,6 +37,8 @@ export async function start(config: Config, out: (line: string) => void): Promis
       ? await seedDemoPayments({ db: runtime.db, temporal: runtime.client, taskQueue: config.temporal.taskQueue, simulator: infra.paymentSimulator, callbackToleranceSeconds: config.callbackToleranceSeconds })
       : undefined;
     if (paid) dossiers.push(paid);
+    // The onboarding demo: a conforming agency system registered through the API (idempotent by service ID).
+    const onboarding = infra.agencySystem ? await registerDemoOnboarding(runtime.apiUrl!, config.jwt.secret!, infra.agencySystem.endpoints) : undefined;
     const feedback = await seedDemoFeedback({ db: runtime.db, temporal: runtime.client, taskQueue: config.temporal.taskQueue, operatorAgencyId: config.operatorAgencyId });
     const tokens: string[] = [];
     for (const u of DEMO_USERS) {
@@ -51,6 +54,7 @@ export async function start(config: Config, out: (line: string) => void): Promis
     else out(`  Temporal     ${infra.temporalAddress}`);
     out(`  PostgreSQL   ${infra.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
     out(`  SMTP         ${infra.smtpUrl}${infra.mailDir ? `   (received mail: ${infra.mailDir})` : ''}`);
+    if (onboarding) out(`  Onboarding   demo service ${onboarding} against the agency simulator ${infra.agencySystem!.url} (manual tests await an operator)`);
     if (infra.paymentSimulator) out(`  Payments     simulator ${infra.paymentSimulator.url} (providers ${infra.paymentSimulator.providers.map((p) => p.id).join(', ')}; statements at /<provider>/statements/<date>)`);
     out('');
     out('Demo tokens (Authorization: Bearer <token>), valid 12 h:');
@@ -62,4 +66,29 @@ export async function start(config: Config, out: (line: string) => void): Promis
     await infra.stop();
     throw err;
   }
+}
+
+/** Registers the demo online service through the API as an officer of the demo agency; a second start gets the same answer. */
+async function registerDemoOnboarding(apiUrl: string, secret: string, endpoints: { statusSyncUrl: string; intakeUrl: string; paymentCallbackUrl: string }): Promise<string> {
+  const token = await mintToken(secret, { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' });
+  const serviceId = 'H99.20-LLTP-ONLINE';
+  const res = await fetch(`${apiUrl}/onboardings`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      serviceId,
+      name: 'Cấp Phiếu lý lịch tư pháp trực tuyến (minh họa)',
+      serviceType: 'dossier_service',
+      agencyId: 'H99.20',
+      procedureCodes: ['H99-TP-001'],
+      targetLevel: 'partial',
+      endpoints,
+      requireTls: false,
+      callbackSecret: DEMO_AGENCY_SECRET,
+      contacts: [{ name: 'Tổ kỹ thuật Sở Tư pháp (minh họa)', email: 'kythuat@stp.motcua.local' }],
+      plannedGoLive: formatDate(localDay(Date.now())),
+    }),
+  });
+  if (res.status !== 201) throw new Error(`demo onboarding answered ${res.status}: ${await res.text()}`);
+  return serviceId;
 }

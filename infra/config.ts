@@ -42,6 +42,7 @@ const schema = z
     PUBLIC_LOOKUP_PER_MINUTE: z.coerce.number().int().min(1).default(30),
     PAYMENT_SIMULATOR: bool.optional(),
     PAYMENT_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
+    AGENCY_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(4011),
     PAYMENT_CALLBACK_TOLERANCE_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
   })
   .superRefine((env, ctx) => {
@@ -77,9 +78,11 @@ export interface Config {
   /** The national portal's status-sync endpoint (dossier outbox); unset: statuses wait in the outbox. */
   portalSyncUrl?: string;
   publicLookupPerMinute: number;
-  /** Run the payment-provider simulator on loopback and register its providers (development default). */
+  /** Run the simulators on loopback — payment providers (registered) and a demo agency system (development default). */
   paymentSimulator: boolean;
   paymentSimPort: number;
+  /** The demo agency system (onboarding) started with the simulators. */
+  agencySimPort: number;
   /** How far a provider callback's signed timestamp may be from now. */
   callbackToleranceSeconds: number;
 }
@@ -135,6 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicLookupPerMinute: e.PUBLIC_LOOKUP_PER_MINUTE,
     paymentSimulator: e.PAYMENT_SIMULATOR ?? e.NODE_ENV !== 'production',
     paymentSimPort: e.PAYMENT_SIM_PORT,
+    agencySimPort: e.AGENCY_SIM_PORT,
     callbackToleranceSeconds: e.PAYMENT_CALLBACK_TOLERANCE_SECONDS,
   };
 }

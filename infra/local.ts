@@ -9,6 +9,10 @@ import { startSmtpSink, type RunningSmtpSink } from './smtp-sink';
 import { startTemporalDevServer, type RunningTemporal } from './temporal-server';
 import { ensureTemporalCli } from './tools';
 import { startPaymentSimulator, type RunningPaymentSimulator } from './payment-simulator';
+import { startAgencySystem, type RunningAgencySystem } from './agency-simulator';
+
+/** The shared secret of the demo agency system (development only). */
+export const DEMO_AGENCY_SECRET = 'demo-agency-callback-secret-not-for-production';
 
 export interface Endpoints {
   temporalAddress: string;
@@ -22,6 +26,8 @@ export interface Endpoints {
 export interface LocalInfra extends Endpoints {
   /** The payment-provider simulator, when configured (development). */
   paymentSimulator?: RunningPaymentSimulator;
+  /** A conforming agency system on loopback, for the onboarding demo. */
+  agencySystem?: RunningAgencySystem;
   stop(): Promise<void>;
 }
 
@@ -89,9 +95,12 @@ export async function startLocalInfra(
     if (failed) throw failed.reason;
 
     let paymentSimulator: RunningPaymentSimulator | undefined;
+    let agencySystem: RunningAgencySystem | undefined;
     if (opts.paymentSimulator ?? config.paymentSimulator) {
       paymentSimulator = await startPaymentSimulator({ port: config.paymentSimPort, log: opts.log });
       stops.push(paymentSimulator.stop);
+      agencySystem = await startAgencySystem({ secret: DEMO_AGENCY_SECRET, port: config.agencySimPort });
+      stops.push(agencySystem.stop);
     }
 
     const serverUrl = config.databaseUrl ?? pg!.url;
@@ -103,6 +112,7 @@ export async function startLocalInfra(
       smtpUrl: config.smtpUrl ?? smtp!.url,
       mailDir: smtp?.dir,
       paymentSimulator,
+      agencySystem,
       stop,
     };
   } catch (err) {

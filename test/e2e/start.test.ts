@@ -30,6 +30,8 @@ describe('motcua start → ready → doctor → Ctrl-C', () => {
       TEMPORAL_UI_PORT: String(await freePort()),
       PG_PORT: String(await freePort()),
       SMTP_SINK_PORT: String(await freePort()),
+      PAYMENT_SIM_PORT: String(await freePort()),
+      AGENCY_SIM_PORT: String(await freePort()),
       LOG_LEVEL: 'warn',
     };
     delete env.TEMPORAL_ADDRESS;
@@ -59,6 +61,11 @@ describe('motcua start → ready → doctor → Ctrl-C', () => {
     }
     expect(output).toContain(`http://localhost:${env.TEMPORAL_UI_PORT}`);
     expect(output).toMatch(/demo feedback PAKN\.\d{8}\.\d{4}/);
+    expect(output).toContain(`Payments     simulator http://127.0.0.1:${env.PAYMENT_SIM_PORT}`);
+    expect(output).toContain('Onboarding   demo service H99.20-LLTP-ONLINE');
+    // The demo dossier paid online at the simulator moved past the fees step.
+    const dossiers = /demo dossiers ([^;]+);/.exec(output)![1]!.split(', ');
+    expect(dossiers).toHaveLength(4);
 
     const ready = await fetch(`http://127.0.0.1:${env.PORT}/ready`);
     expect(ready.status).toBe(200);
@@ -75,7 +82,7 @@ describe('motcua start → ready → doctor → Ctrl-C', () => {
     expect(await Promise.race([exited, timeout])).not.toBe('timeout');
     // Nothing it started survives: no listener on its ports, no process using its data folder.
     await new Promise((r) => setTimeout(r, 1000));
-    for (const port of [env.PORT, env.TEMPORAL_PORT, env.PG_PORT, env.SMTP_SINK_PORT]) {
+    for (const port of [env.PORT, env.TEMPORAL_PORT, env.PG_PORT, env.SMTP_SINK_PORT, env.PAYMENT_SIM_PORT, env.AGENCY_SIM_PORT]) {
       expect(await isPortOpen(Number(port))).toBe(false);
     }
     const survivors = spawnSync('pgrep', ['-f', dataDir], { encoding: 'utf8' }).stdout.trim();
