@@ -5,8 +5,6 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
@@ -18,9 +16,8 @@ import { createDb, migrateLatest, type Db } from '../db/knex';
 import { seedDemoData } from '../db/seed';
 import type { Role } from '../domain/roles';
 import { loadConfig } from '../infra/config';
-import { startLocalInfra } from '../infra/local';
+import { startScratchInfra } from '../infra/local';
 import { createLogger } from '../infra/logger';
-import { freePort } from '../infra/ports';
 import { installSdkLogger } from '../worker/worker';
 
 const SECRET = 'bench-secret-that-is-long-enough-0123456789abcdef';
@@ -39,19 +36,7 @@ export interface BenchSystem {
 export async function startBenchSystem(name: string): Promise<BenchSystem> {
   installSdkLogger();
   const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `motcua-bench-${name}-`));
-  fs.chmodSync(tmp, 0o755); // the embedded PostgreSQL runs as `postgres` when we are root
-  const infra = await startLocalInfra(config, {
-    log: () => undefined,
-    persistentTemporal: false,
-    pgDir: path.join(tmp, 'pg'),
-    pgPort: await freePort(),
-    temporalPort: await freePort(),
-    smtpPort: 0,
-    mailDir: path.join(tmp, 'mail'),
-    database: `motcua_bench_${Date.now()}`,
-    paymentSimulator: false,
-  });
+  const infra = await startScratchInfra(config, { name: `bench-${name}`, log: () => undefined });
   const db = createDb(infra.databaseUrl, { poolMax: 10 });
   const mailer = createMailer({ smtpUrl: infra.smtpUrl, from: 'motcua bench <bench@motcua.local>' });
   const connection = await Connection.connect({ address: infra.temporalAddress });
@@ -66,7 +51,7 @@ export async function startBenchSystem(name: string): Promise<BenchSystem> {
     mailer.close();
     await db.destroy();
     await infra.stop();
-    fs.rmSync(tmp, { recursive: true, force: true });
+    fs.rmSync(infra.tmp, { recursive: true, force: true });
   };
   try {
     await migrateLatest(db);

@@ -2,7 +2,10 @@
  * Local infrastructure for development and tests: whatever the configuration does not point at
  * an existing service is started here — Temporal dev server, embedded PostgreSQL, SMTP sink.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports';
 import type { Config } from './config';
 import { ensureDatabase, startEmbeddedPostgres, type RunningPostgres } from './postgres';
 import { startSmtpSink, type RunningSmtpSink } from './smtp-sink';
@@ -119,4 +122,27 @@ export async function startLocalInfra(
     await stop();
     throw err;
   }
+}
+
+/**
+ * Local services in a fresh temporary folder on free ports, for the system tests and the
+ * benchmarks: Temporal in memory, a PostgreSQL cluster with a database of its own, an SMTP sink;
+ * no simulators. `stop()` stops them; the caller removes `tmp`.
+ */
+export async function startScratchInfra(config: Config, o: { name: string; log: (line: string) => void }): Promise<LocalInfra & { tmp: string; database: string }> {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), `motcua-${o.name}-`));
+  fs.chmodSync(tmp, 0o755); // the embedded PostgreSQL runs as the `postgres` user when we are root
+  const database = `motcua_${o.name.replace(/\W/g, '_')}_${Date.now()}_${process.pid}`;
+  const infra = await startLocalInfra(config, {
+    log: o.log,
+    persistentTemporal: false,
+    pgDir: path.join(tmp, 'pg'),
+    pgPort: await freePort(),
+    temporalPort: await freePort(),
+    smtpPort: 0,
+    mailDir: path.join(tmp, 'mail'),
+    database,
+    paymentSimulator: false,
+  });
+  return { ...infra, tmp, database };
 }

@@ -3,12 +3,8 @@
  * (embedded, or DATABASE_URL's server) with a fresh database, real SMTP sink on loopback. The
  * endpoints reach the test files through MOTCUA_TEST_* environment variables.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { loadConfig } from '../infra/config';
-import { startLocalInfra } from '../infra/local';
-import { freePort } from '../infra/ports';
+import { startScratchInfra } from '../infra/local';
 import { ensureTools } from '../infra/tools';
 import { createDb, migrateLatest } from '../db/knex';
 import { seedDemoData } from '../db/seed';
@@ -18,20 +14,8 @@ export default async function setup(): Promise<void> {
   const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
   const log = (line: string) => process.stderr.write(`[test setup] ${line}\n`);
   const tools = await ensureTools(config.home, log);
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'motcua-test-'));
-  fs.chmodSync(tmp, 0o755); // the embedded PostgreSQL runs as the `postgres` user when we are root
-  const database = `motcua_test_${Date.now()}_${process.pid}`;
-  const infra = await startLocalInfra(config, {
-    log,
-    persistentTemporal: false,
-    pgDir: path.join(tmp, 'pg'),
-    pgPort: await freePort(),
-    temporalPort: await freePort(),
-    smtpPort: 0,
-    mailDir: path.join(tmp, 'mail'),
-    database,
-    paymentSimulator: false, // test files start their own, with providers of their own
-  });
+  const infra = await startScratchInfra(config, { name: 'test', log });
+  const { tmp, database } = infra;
   const db = createDb(infra.databaseUrl);
   await migrateLatest(db);
   await seedDemoData(db);

@@ -116,7 +116,8 @@ export function historyRouter(api: Api, deps: { db: Db; temporal: Client }): Rou
           if (entry) entries.push({ ...entry, detail: { ...entry.detail, workflowId, runId } });
         }
       }
-      entries.sort((a, b) => a.at.localeCompare(b.at) || (a.source === b.source ? 0 : a.source === 'temporal' ? -1 : 1));
+      // ISO instants of one format sort as plain strings; localeCompare is much slower on 10k entries.
+      entries.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : a.source === b.source ? 0 : a.source === 'temporal' ? -1 : 1));
       return { caseType: p.type, caseId: p.id, entries };
     },
   });
