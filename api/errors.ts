@@ -69,9 +69,23 @@ export function sendProblem(req: Request, res: Response, status: number, title: 
     });
 }
 
-/** Errors thrown by Express's own body parser carry `status` and `type`. */
+/**
+ * Errors of Express's own request handling: the body parser's carry `status` and `type`, except a
+ * body that is not what its Content-Encoding says (a zlib error marked 400 and `expose` by
+ * http-errors); the router's, for a path parameter that is not valid percent-encoding, is a
+ * URIError with status 400.
+ */
 function bodyParserError(err: unknown): { status: number; title: string; detail: string } | undefined {
-  if (typeof err !== 'object' || err === null || !('type' in err)) return undefined;
+  if (typeof err !== 'object' || err === null) return undefined;
+  if (err instanceof URIError && (err as { status?: number }).status === 400) {
+    return { status: 400, title: 'Invalid request', detail: 'The request path is not valid percent-encoding.' };
+  }
+  if (!('type' in err)) {
+    const e = err as { status?: number; expose?: boolean; code?: string };
+    return e.status === 400 && e.expose === true && typeof e.code === 'string' && /^(Z_|ERR_)/.test(e.code)
+      ? { status: 400, title: 'Invalid request', detail: 'The request body does not match its Content-Encoding.' }
+      : undefined;
+  }
   const e = err as { type: string; status?: number; message: string };
   switch (e.type) {
     case 'entity.too.large':
@@ -86,10 +100,14 @@ function bodyParserError(err: unknown): { status: number; title: string; detail:
   }
 }
 
-/** Maps Temporal/pg connectivity failures to 503: the dependency is down, not our logic. */
+/**
+ * Maps Temporal/pg connectivity failures to 503: the dependency is down, not our logic. A pg client
+ * whose connection died under a transaction fails the ROLLBACK with "… is not queryable"; an update
+ * whose RPC timed out (the server is down or overloaded) is the same case.
+ */
 function isUnavailable(err: unknown): boolean {
   const text = `${(err as { name?: string })?.name ?? ''} ${(err as { code?: string })?.code ?? ''} ${(err as Error)?.message ?? ''}`;
-  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|ServiceError|UNAVAILABLE|Knex: Timeout acquiring|connect ECONN|57P01|57P03|08006|08001/i.test(text);
+  return /ECONNREFUSED|ECONNRESET|ETIMEDOUT|Connection terminated|is not queryable|ServiceError|UNAVAILABLE|WorkflowUpdateRPCTimeoutOrCancelledError|Knex: Timeout acquiring|connect ECONN|57P01|57P03|08006|08001/i.test(text);
 }
 
 export const errorMapper: ErrorRequestHandler = (err: unknown, req, res, _next) => {

@@ -47,8 +47,36 @@ export function fieldErrors(error: z.ZodError, prefix: string): FieldError[] {
   return error.issues.map((i) => ({ path: [prefix, ...i.path.map(String)].join('.'), message: i.message }));
 }
 
+/**
+ * Where the input holds a string (or object key) PostgreSQL cannot store: U+0000 (text and jsonb)
+ * or an unpaired surrogate (jsonb; JSON escapes such as "\ud800" let one in).
+ */
+function unstorableAt(value: unknown): string[] | undefined {
+  const lone = /[\ud800-\udfff]/u; // with `u`, the range matches only surrogates that are not paired
+  const bad = (s: string) => s.includes('\u0000') || lone.test(s);
+  // No recursion and no path copies: a body may nest deeper than the call stack.
+  interface Node { value: unknown; key?: string; parent?: Node }
+  const pathOf = (n: Node): string[] => {
+    const path: string[] = [];
+    for (let at: Node | undefined = n; at?.parent; at = at.parent) path.push(at.key!);
+    return path.reverse();
+  };
+  const stack: Node[] = [{ value }];
+  for (let n = stack.pop(); n; n = stack.pop()) {
+    if (typeof n.value === 'string' && bad(n.value)) return pathOf(n);
+    if (typeof n.value !== 'object' || n.value === null) continue;
+    for (const [key, child] of Object.entries(n.value)) {
+      if (bad(key)) return [...pathOf(n), key];
+      stack.push({ value: child, key, parent: n });
+    }
+  }
+  return undefined;
+}
+
 function parse<T extends z.ZodType>(schema: T | undefined, value: unknown, where: string): z.infer<T> {
   if (!schema) return undefined as z.infer<T>;
+  const unstorable = unstorableAt(value);
+  if (unstorable) throw new InputError(`The request ${where} is not valid.`, [{ path: [where, ...unstorable].join('.'), message: 'must not contain U+0000 or an unpaired surrogate' }]);
   const result = schema.safeParse(value);
   if (!result.success) throw new InputError(`The request ${where} is not valid.`, fieldErrors(result.error, where));
   return result.data;

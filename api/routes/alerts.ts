@@ -28,6 +28,9 @@ const AlertSchema = z
   })
   .openapi('Alert');
 
+/** An alert number: a PostgreSQL bigint, so at most 18 digits (more would fail in the query, not 404). */
+const alertId = z.string().regex(/^\d{1,18}$/, 'an alert number');
+
 function alertJson(a: AlertRow) {
   return {
     id: String(a.id),
@@ -64,7 +67,7 @@ export function alertRouter(api: Api, deps: { db: Db }): Router {
       since: z.string().datetime({ offset: true }).optional(),
       caseId: z.string().max(200).optional(),
       limit: z.coerce.number().int().min(1).max(100).default(50),
-      cursor: z.string().regex(/^\d+$/).optional().describe('The last alert id of the previous page'),
+      cursor: alertId.optional().describe('The last alert id of the previous page'),
     }),
     responses: { 200: { description: 'Alerts', schema: z.object({ items: z.array(AlertSchema), nextCursor: z.string().nullable() }) } },
     handler: async ({ query, req }) => {
@@ -92,7 +95,7 @@ export function alertRouter(api: Api, deps: { db: Db }): Router {
     summary: 'Acknowledge an alert (supervisors); acknowledging twice keeps the first acknowledgement',
     tags: ['alerts'],
     auth: true,
-    params: z.object({ id: z.string().regex(/^\d+$/) }),
+    params: z.object({ id: alertId }),
     responses: { 200: { description: 'The alert', schema: AlertSchema }, 404: { description: 'Not found' } },
     handler: async ({ params, req }) => {
       const row = await alerts.get(params.id);

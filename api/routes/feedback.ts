@@ -13,6 +13,7 @@ import { ATTACHMENT_LIMITS, ATTACHMENT_TYPES, attachmentProblem, FEEDBACK_CHANNE
 import { clarificationSignal } from '../../workflows/feedback';
 import { ConflictError, HttpError, InputError, NotAllowedError, NotFoundError } from '../errors';
 import { type Api, idempotencyKey, z } from '../route';
+import { isoDate } from '../schemas/procedure';
 import type { LegalTimeService } from '../services/legal-time';
 import { localDay } from '../../domain/calendar';
 
@@ -174,7 +175,7 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
     summary: 'Download an attachment (the submitter and the officials handling the case)',
     tags: ['feedback'],
     auth: true,
-    params: codeParam.extend({ id: z.string().regex(/^\d+$/) }),
+    params: codeParam.extend({ id: z.string().regex(/^\d{1,18}$/, 'an attachment number (a bigint)') }),
     responses: { 200: { description: 'The file', schema: z.string(), contentType: 'application/octet-stream' }, 404: { description: 'Not found' } },
     handler: async ({ params, req, res }) => {
       const row = await load(params.code);
@@ -235,8 +236,8 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
     query: z.object({
       q: z.string().trim().max(200).optional(),
       agency: z.string().max(64).optional(),
-      from: z.string().date().optional(),
-      to: z.string().date().optional(),
+      from: isoDate.optional(),
+      to: isoDate.optional(),
       limit: z.coerce.number().int().min(1).max(100).default(20),
       offset: z.coerce.number().int().min(0).max(10_000).default(0),
     }),
@@ -273,7 +274,7 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
     summary: 'Feedback statistics for supervisors: received, answered, on time, overdue, Circular 01/2018 index 8',
     tags: ['feedback'],
     auth: true,
-    query: z.object({ agency: z.string().max(64).optional(), from: z.string().date(), to: z.string().date() }),
+    query: z.object({ agency: z.string().max(64).optional(), from: isoDate, to: isoDate }),
     responses: { 200: { description: 'Figures', schema: z.record(z.string(), z.unknown()) } },
     handler: async ({ query, req }) => {
       const u = req.user!;

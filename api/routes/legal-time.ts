@@ -2,8 +2,9 @@
 import { Router } from 'express';
 import { ForbiddenError } from '@casl/ability';
 import { dayFromYmd, formatDate, formatInstantVN, parseInstant, MIN_YEAR, MAX_YEAR, type WorkingCalendar } from '../../domain/calendar';
+import { PolicyError } from '../../domain/policies';
 import type { LegalTimeService } from '../services/legal-time';
-import { InputError } from '../errors';
+import { InputError, NotFoundError } from '../errors';
 import { type Api, z } from '../route';
 
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'YYYY-MM-DD');
@@ -54,8 +55,10 @@ const PolicyVersionSchema = z
   })
   .openapi('PolicyVersion');
 
+/** Working days in [1 January, 31 December] (not from 31 December before: MIN_YEAR has no year before it). */
 function countWorkingDays(cal: WorkingCalendar, year: number): number {
-  return cal.workingDaysBetween(dayFromYmd(year, 1, 1) - 1, dayFromYmd(year, 12, 31));
+  const first = dayFromYmd(year, 1, 1);
+  return cal.workingDaysBetween(first, dayFromYmd(year, 12, 31)) + (cal.isWorkingDay(first) ? 1 : 0);
 }
 
 /** The deadline answer shared by the API and the CLI. */
@@ -145,7 +148,7 @@ export function legalTimeRouter(api: Api, deps: { legalTime: LegalTimeService })
     tags: ['legal time'],
     auth: false,
     query: z.object({ at: z.string().optional() }),
-    responses: { 200: { description: 'The version', schema: PolicyVersionSchema } },
+    responses: { 200: { description: 'The version', schema: PolicyVersionSchema }, 404: { description: 'No version was in force then (before the first)' } },
     handler: async ({ query }) => {
       let atMs = Date.now();
       if (query.at) {
@@ -155,7 +158,12 @@ export function legalTimeRouter(api: Api, deps: { legalTime: LegalTimeService })
           throw new InputError((err as Error).message, [{ path: 'query.at', message: (err as Error).message }]);
         }
       }
-      return deps.legalTime.policyAt(atMs);
+      try {
+        return await deps.legalTime.policyAt(atMs);
+      } catch (err) {
+        if (err instanceof PolicyError) throw new NotFoundError(`No policy version was in force at ${query.at ?? 'this instant'}.`);
+        throw err;
+      }
     },
   });
 

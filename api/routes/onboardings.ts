@@ -249,7 +249,7 @@ export function onboardingRouter(api: Api, deps: { db: Db; temporal: Client; tas
     summary: 'One conformance run with the full evidence of each check (requests, responses, timings)',
     tags: ['onboarding'],
     auth: true,
-    params: idParam.extend({ runNo: z.coerce.number().int().min(1) }),
+    params: idParam.extend({ runNo: z.coerce.number().int().min(1).max(2_147_483_647) }),
     responses: { 200: { description: 'The run', schema: z.record(z.string(), z.unknown()) }, 404: { description: 'Not found' } },
     handler: async ({ params, req }) => {
       const row = await load(req, params.id);

@@ -112,13 +112,14 @@ export function paymentService(deps: { db: Db; temporal: Client; taskQueue: stri
       const text = raw.toString('utf8');
       let parsed: { reference?: unknown; providerTxnId?: unknown; outcome?: unknown; amountVnd?: unknown; at?: unknown } = {};
       try {
-        parsed = JSON.parse(text) as typeof parsed;
+        const value: unknown = JSON.parse(text);
+        if (value && typeof value === 'object') parsed = value as typeof parsed; // not `null`, 42 or "text"
       } catch {
         parsed = {};
       }
-      const str = (v: unknown) => (typeof v === 'string' && v.length <= 100 ? v : null);
+      const str = (v: unknown) => (typeof v === 'string' && v.length <= 100 && !v.includes('\u0000') ? v : null);
       const record = (verdict: CallbackVerdict, nonce: string | null = null) =>
-        store.recordCallback({ provider: providerId, nonce, reference: str(parsed.reference), providerTxnId: str(parsed.providerTxnId), outcome: str(parsed.outcome), verdict, body: text });
+        store.recordCallback({ provider: providerId, nonce, reference: str(parsed.reference), providerTxnId: str(parsed.providerTxnId), outcome: str(parsed.outcome), verdict, body: text.replaceAll('\u0000', '\\u0000') }); // PostgreSQL text cannot hold U+0000
       const refuse = async (status: number, verdict: CallbackVerdict, detail: string, nonce: string | null = null) => {
         const r = await record(verdict, nonce);
         return { status: r.verdict === 'replay' ? 409 : status, verdict: r.verdict, detail: r.verdict === 'replay' ? 'This callback was received before (replay).' : detail };

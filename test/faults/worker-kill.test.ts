@@ -13,20 +13,12 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { auditStore } from '../../db/audit-store';
 import { feedbackIntake } from '../../api/services/feedback-intake';
 import type { Actor } from '../../domain/roles';
+import { FEEDBACK_STEPS } from '../helpers/feedback-steps';
 import { caseViewQuery, completeTaskUpdate } from '../../workflows/lib/case-messages';
 import { mailMatching, system, systemContext, type SystemContext } from '../helpers/system';
 
 const ROOT = path.resolve(__dirname, '../..');
-const operator: Actor = { sub: 'operator-01', role: 'operator', agencyId: 'VPCP' };
-const officer: Actor = { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' };
-const leader: Actor = { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' };
-const STEPS: Array<[string, Actor, string, Record<string, unknown>]> = [
-  ['classify', operator, 'within', {}],
-  ['accept', officer, 'accept', {}],
-  ['draft', officer, 'submit', { answer: 'Sở Tư pháp đã tiếp thu và xử lý.' }],
-  ['approve', leader, 'approve', {}],
-  ['check', operator, 'accept', {}],
-];
+const STEPS = FEEDBACK_STEPS;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
