@@ -11,26 +11,7 @@ import { Reconciler } from '../domain/reconciliation';
 import { inquiryWorkflowId, type ExceptionKind, type PaymentStatus, type ReconciliationException } from '../domain/payments';
 import { readStatement, StatementFormatError } from './statements';
 import type { ActivityDeps } from './deps';
-
-interface ProviderRow {
-  id: string;
-  checkout_url: string;
-  refund_url: string;
-  statement_url: string;
-  statement_format: 'camt053' | 'csv';
-}
-
-interface PaymentRow {
-  reference: string;
-  provider: string;
-  agency_id: string;
-  transaction_type: string;
-  amount_vnd: string | number;
-  dossier_code: string | null;
-  description: string;
-  status: PaymentStatus;
-  paid_at: Date | null;
-}
+import { paymentStore, type PaymentRow, type ProviderRow } from '../db/payment-store';
 
 export interface PaymentOutcome {
   reference: string;
@@ -60,18 +41,24 @@ export function paymentActivities(deps: ActivityDeps) {
   const db = deps.db;
   const operatorAgency = deps.operatorAgencyId ?? 'VPCP';
 
+  const store = paymentStore(db);
+
   async function provider(id: string): Promise<ProviderRow> {
-    const p = await db('payment_providers').where({ id }).first<ProviderRow | undefined>();
+    const p = await store.provider(id);
     if (!p) throw ApplicationFailure.nonRetryable(`no payment provider ${id}`, 'UnknownProvider');
     return p;
+  }
+  /** A payment and its provider: what a call to the provider needs. */
+  async function paymentAt(reference: string): Promise<{ p: PaymentRow; prov: ProviderRow }> {
+    const p = await store.get(reference);
+    if (!p) throw ApplicationFailure.nonRetryable(`no payment ${reference}`, 'UnknownPayment');
+    return { p, prov: await provider(p.provider) };
   }
 
   return {
     /** Sends the payment request to the provider (idempotent there by reference) and returns where the payer goes. */
     async requestCheckout(reference: string): Promise<{ providerTxnId: string; payUrl: string }> {
-      const p = await db<PaymentRow>('payments').where({ reference }).first();
-      if (!p) throw ApplicationFailure.nonRetryable(`no payment ${reference}`, 'UnknownPayment');
-      const prov = await provider(p.provider);
+      const { p, prov } = await paymentAt(reference);
       const res = await fetch(prov.checkout_url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': reference },
@@ -107,9 +94,7 @@ export function paymentActivities(deps: ActivityDeps) {
 
     /** Asks the provider to refund a payment (idempotent there: `Idempotency-Key: refund:<reference>`). */
     async requestRefund(reference: string): Promise<void> {
-      const p = await db<PaymentRow>('payments').where({ reference }).first();
-      if (!p) throw ApplicationFailure.nonRetryable(`no payment ${reference}`, 'UnknownPayment');
-      const prov = await provider(p.provider);
+      const { p, prov } = await paymentAt(reference);
       const res = await fetch(prov.refund_url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': `refund:${reference}` },

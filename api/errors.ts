@@ -4,6 +4,7 @@
  */
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import { ForbiddenError as CaslForbiddenError } from '@casl/ability';
+import { IdempotencyConflictError } from '../db/intake-store';
 
 export interface FieldError {
   path: string;
@@ -117,6 +118,9 @@ export const errorMapper: ErrorRequestHandler = (err: unknown, req, res, _next) 
   }
   if (err instanceof CaslForbiddenError) {
     return sendProblem(req, res, 403, 'Forbidden', err.message);
+  }
+  if (err instanceof IdempotencyConflictError) {
+    return sendProblem(req, res, 409, 'Conflict', err.message);
   }
   const parsed = bodyParserError(err);
   if (parsed) return sendProblem(req, res, parsed.status, parsed.title, parsed.detail);

@@ -17,6 +17,7 @@ import { paymentService } from '../api/services/payments';
 import { legalTimeService } from '../api/services/legal-time';
 import { legalTimeStore } from '../db/legal-time-store';
 import { paymentStore } from '../db/payment-store';
+import { DOSSIER_FEE_TRANSACTION_TYPE } from '../domain/payments';
 import type { RunningPaymentSimulator } from '../infra/payment-simulator';
 import { ensureReconciliationSchedule } from '../worker/schedules';
 
@@ -161,7 +162,7 @@ export async function seedDemoPayments(deps: { db: Db; temporal: Client; taskQue
   const p = await payments.create({
     actorSub: 'citizen-001',
     key: 'demo-payment-04',
-    body: { provider: 'SIMPAY', agencyId: row.agency_id, transactionType: 'G22.99.01', amountVnd: row.fee_total_vnd, description: `Phí, lệ phí hồ sơ ${body.code}`, dossierCode: body.code },
+    body: { provider: 'SIMPAY', agencyId: row.agency_id, transactionType: DOSSIER_FEE_TRANSACTION_TYPE, amountVnd: row.fee_total_vnd, description: `Phí, lệ phí hồ sơ ${body.code}`, dossierCode: body.code },
   });
   // The payer pays on the provider's page.
   await fetch(p.body.payUrl, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ result: 'pay' }) });

@@ -17,7 +17,8 @@ export const PAYMENT_REFERENCE = /^PAY\d{14}[0-9A-Z]{6}$/;
 /** The provider's own identifier: letters, digits, `-`, `_`, 2–20 characters. */
 export const PROVIDER_ID = /^[A-Z][A-Z0-9_-]{1,19}$/;
 
-export type PaymentStatus = 'pending' | 'paid' | 'failed' | 'expired' | 'refund_requested' | 'refunded';
+export const PAYMENT_STATUSES = ['pending', 'paid', 'failed', 'expired', 'refund_requested', 'refunded'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 /** What a provider's callback reports about one payment. */
 export type CallbackOutcome = 'paid' | 'failed' | 'refunded';

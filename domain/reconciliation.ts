@@ -7,7 +7,7 @@
  */
 import { formatInstantVN } from './calendar';
 import type { ExceptionKind, PaymentStatus, PortalPayment, ReconciliationException, ReconciliationTotal, StatementLine } from './payments';
-import { EXCEPTION_KINDS } from './payments';
+import { EXCEPTION_KINDS, PAYMENT_STATUSES } from './payments';
 import { instantMs } from './statements';
 
 // ---------------------------------------------------------------------------------------------
@@ -204,7 +204,6 @@ function decodeUtf8(bytes: Uint8Array, start: number, end: number): string {
 // ---------------------------------------------------------------------------------------------
 // The reconciler
 
-const PAYMENT_STATUSES: readonly PaymentStatus[] = ['pending', 'paid', 'failed', 'expired', 'refund_requested', 'refunded'];
 const PAID = PAYMENT_STATUSES.indexOf('paid');
 const PAYMENT_STATUS_CODE = new Map(PAYMENT_STATUSES.map((s, i) => [s, i]));
 

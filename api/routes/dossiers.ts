@@ -7,8 +7,8 @@
 import { Router, type Request } from 'express';
 import rateLimit, { ipKeyGenerator } from 'express-rate-limit';
 import type { Client } from '@temporalio/client';
-import { IdempotencyConflictError } from '../../db/intake-store';
 import type { Db } from '../../db/knex';
+import { paymentStore } from '../../db/payment-store';
 import { formatDate, localDay } from '../../domain/calendar';
 import { VN_PHONE } from '../../domain/feedback';
 import { COMPLETION, DOSSIER_CHANNELS, gradeBand, index3, RETURN_METHODS, type DossierStatus } from '../../domain/dossiers';
@@ -99,13 +99,8 @@ export function dossierRouter(api: Api, deps: { db: Db; temporal: Client; taskQu
         channel = body.channel ?? 'counter';
       } else throw new NotAllowedError('Dossiers are submitted by applicants or received by officers.');
       const key = idempotencyKey(req);
-      try {
-        const r = await intake.submit({ actorSub: u.sub, channel, paper: channel !== 'online' && (body.paper ?? true), key, body });
-        res.status(r.statusCode).json(r.body);
-      } catch (err) {
-        if (err instanceof IdempotencyConflictError) throw new ConflictError(err.message);
-        throw err;
-      }
+      const r = await intake.submit({ actorSub: u.sub, channel, paper: channel !== 'online' && (body.paper ?? true), key, body });
+      res.status(r.statusCode).json(r.body);
     },
   });
 
@@ -143,7 +138,7 @@ export function dossierRouter(api: Api, deps: { db: Db; temporal: Client; taskQu
         letters: letters.map((l: { form: string; title: string; body: string; issued_at: Date }) => ({ form: l.form, title: l.title, body: l.body, issuedAt: l.issued_at.toISOString() })),
         history: steps.map((s: { seq: number; status: string; created_at: Date; payload: { agencyId?: string } }) => ({ seq: s.seq, status: s.status, agencyId: s.payload.agencyId ?? null, at: s.created_at.toISOString() })),
         evaluated: !!(await deps.db('dossier_evaluations').where({ code: row.code }).first()),
-        payments: (await deps.db('payments').where({ dossier_code: row.code }).orderBy('created_at').select('reference', 'status', 'amount_vnd', 'provider', 'paid_at')).map((p: { reference: string; status: string; amount_vnd: string; provider: string; paid_at: Date | null }) => ({ reference: p.reference, status: p.status, amountVnd: Number(p.amount_vnd), provider: p.provider, paidAt: p.paid_at?.toISOString() ?? null })),
+        payments: (await paymentStore(deps.db).byDossier(row.code)).map((p) => ({ reference: p.reference, status: p.status, amountVnd: Number(p.amount_vnd), provider: p.provider, paidAt: p.paid_at?.toISOString() ?? null })),
       };
       if (who === 'official') {
         const a = await deps.db('dossier_applicants').where({ code: row.code }).first();

@@ -6,7 +6,6 @@
 import { Router, type Request } from 'express';
 import type { Knex } from 'knex';
 import type { Client } from '@temporalio/client';
-import { IdempotencyConflictError } from '../../db/intake-store';
 import { feedbackIntake } from '../services/feedback-intake';
 import type { Db } from '../../db/knex';
 import { ATTACHMENT_LIMITS, ATTACHMENT_TYPES, attachmentProblem, FEEDBACK_CHANNELS, looksVietnamese, onTimeScore, VN_PHONE } from '../../domain/feedback';
@@ -120,13 +119,8 @@ export function feedbackRouter(api: Api, deps: { db: Db; temporal: Client; taskQ
         if (problem) throw new InputError('An attachment is not acceptable.', [{ path: `body.attachments.${i}`, message: problem }]);
         return { fileName: a.fileName, contentType: a.contentType, bytes };
       });
-      try {
-        const r = await intake.submit({ actorSub: u.sub, actorIsCitizen: u.role === 'citizen', channel, key, body, attachments, hashOf: body });
-        return r.body;
-      } catch (err) {
-        if (err instanceof IdempotencyConflictError) throw new ConflictError(err.message);
-        throw err;
-      }
+      const r = await intake.submit({ actorSub: u.sub, actorIsCitizen: u.role === 'citizen', channel, key, body, attachments, hashOf: body });
+      return r.body;
     },
   });
 

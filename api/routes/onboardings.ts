@@ -7,8 +7,7 @@
  */
 import { Router, type Request } from 'express';
 import { ForbiddenError } from '@casl/ability';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { Db } from '../../db/knex';
 import { procedureStore } from '../../db/procedure-store';
 import { canonicalJson } from '../../domain/procedures';
@@ -21,6 +20,7 @@ import { ConflictError, HttpError, InputError, NotFoundError } from '../errors';
 import { type Api, z } from '../route';
 import { isoDate } from '../schemas/procedure';
 import type { LegalTimeService } from '../services/legal-time';
+import { refusalOf } from '../services/refusals';
 
 const idParam = z.object({ id: z.string().regex(/^[A-Z0-9][A-Z0-9.-]{2,59}$/, 'a service ID: capitals, digits, . and -') });
 const httpUrl = z.string().url().refine((u) => /^https?:\/\//.test(u), 'an http(s) URL');
@@ -94,11 +94,6 @@ export function onboardingRouter(api: Api, deps: { db: Db; temporal: Client; tas
     if (!row || !req.ability.can('read', asSubject('OnlineService', row))) throw new NotFoundError(`No online service ${id}.`);
     return row;
   }
-  const updateError = (err: unknown): never => {
-    const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-    if (cause instanceof ApplicationFailure && cause.type === 'WrongStep') throw new ConflictError(cause.message);
-    throw err;
-  };
 
   api.route(router, {
     method: 'post',
@@ -297,7 +292,7 @@ export function onboardingRouter(api: Api, deps: { db: Db; temporal: Client; tas
             ? await handle.executeUpdate(suspendServiceUpdate, { args: [{ actor: req.user!, reason: (body as { reason: string }).reason }] })
             : await handle.executeUpdate(resumeServiceUpdate, { args: [{ actor: req.user! }] });
         } catch (err) {
-          return updateError(err);
+          throw refusalOf(err)?.http ?? err;
         }
       },
     });

@@ -5,9 +5,7 @@
  */
 import { Router, type Request } from 'express';
 import { ForbiddenError } from '@casl/ability';
-import { WorkflowIdReusePolicy, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import { IdempotencyConflictError } from '../../db/intake-store';
+import { WorkflowIdReusePolicy, type Client } from '@temporalio/client';
 import type { Db } from '../../db/knex';
 import { paymentStore, type PaymentRow } from '../../db/payment-store';
 import { csvRecord } from '../../domain/csv';
@@ -18,6 +16,7 @@ import { ConflictError, HttpError, NotAllowedError, NotFoundError } from '../err
 import { type Api, idempotencyKey, z } from '../route';
 import { isoDate } from '../schemas/procedure';
 import type { PaymentService } from '../services/payments';
+import { refusalOf } from '../services/refusals';
 
 const referenceParam = z.object({ reference: z.string().regex(PAYMENT_REFERENCE, 'a payment reference PAY…') });
 const providerId = z.string().regex(PROVIDER_ID, 'a provider code');
@@ -61,14 +60,7 @@ export function paymentRouter(api: Api, deps: { db: Db; temporal: Client; taskQu
   const router = Router();
   const store = paymentStore(deps.db);
 
-  async function create(req: Request, body: Parameters<PaymentService['create']>[0]['body']) {
-    try {
-      return await deps.payments.create({ actorSub: req.user!.sub, key: idempotencyKey(req), body });
-    } catch (err) {
-      if (err instanceof IdempotencyConflictError) throw new ConflictError(err.message);
-      throw err;
-    }
-  }
+  const create = (req: Request, body: Parameters<PaymentService['create']>[0]['body']) => deps.payments.create({ actorSub: req.user!.sub, key: idempotencyKey(req), body });
   /** The payer sees their payment; officials see their agencies' (CASL). Anyone else: 404. */
   async function visible(req: Request, reference: string): Promise<PaymentRow> {
     const row = await store.get(reference);
@@ -167,8 +159,8 @@ export function paymentRouter(api: Api, deps: { db: Db; temporal: Client; taskQu
         const v = await deps.temporal.workflow.getHandle(paymentWorkflowId(row.reference)).executeUpdate(paymentRefundUpdate, { args: [{ actor: req.user!, reason: body.reason }] });
         return { reference: v.reference, status: v.status };
       } catch (err) {
-        const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-        if (cause instanceof ApplicationFailure && cause.type === 'WrongStep') throw new ConflictError(cause.message);
+        const refusal = refusalOf(err);
+        if (refusal) throw refusal.http;
         if ((err as { name?: string }).name === 'WorkflowNotFoundError') throw new ConflictError('The payment is past its refund window: open an inquiry with the provider.');
         throw err;
       }

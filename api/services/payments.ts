@@ -21,8 +21,9 @@ import { DAY_MS, formatDate, localDay } from '../../domain/calendar/days';
 import { policyNumber } from '../../domain/policies';
 import { callbackSigningInput, paymentWorkflowId } from '../../domain/payments';
 import { paymentCallbackSignal, paymentCheckoutUpdate, paymentWorkflow } from '../../workflows/payment';
-import { HttpError, InputError, UnavailableError } from '../errors';
+import { InputError, UnavailableError } from '../errors';
 import type { LegalTimeService } from './legal-time';
+import { refusalOf } from './refusals';
 
 export interface PaymentRequestBody {
   provider: string;
@@ -99,8 +100,7 @@ export function paymentService(deps: { db: Db; temporal: Client; taskQueue: stri
       } catch (err) {
         const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
         if (cause instanceof ApplicationFailure && cause.type === 'ProviderUnavailable') throw new UnavailableError(`Payment provider ${row.provider} is not answering; try again shortly (the same Idempotency-Key gets the same payment).`);
-        if (cause instanceof ApplicationFailure && cause.type === 'WrongStep') throw new HttpError(409, 'Conflict', cause.message);
-        throw err;
+        throw refusalOf(err)?.http ?? err;
       }
       const answer: PaymentAnswer = { reference: row.reference, status: 'pending', amountVnd: Number(row.amount_vnd), provider: row.provider, payUrl: checkout.payUrl, expiresAt: row.expires_at.toISOString() };
       await intake.complete({ scope, key: o.key, statusCode: 201, response: answer });
