@@ -3,7 +3,7 @@
  * custom search attributes, activity timeouts and retry policies. Workflows import this file, so
  * it holds plain data only (no Node built-ins, no I/O).
  */
-import type { ActivityOptions, RetryPolicy } from '@temporalio/common';
+import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@temporalio/common';
 
 export const TASK_QUEUE_DEFAULT = 'motcua';
 
@@ -32,6 +32,13 @@ export const RETRY_NOTIFY: RetryPolicy = {
 
 export const ACTIVITY_IO: ActivityOptions = { startToCloseTimeout: '30 seconds', retry: RETRY_IO };
 export const ACTIVITY_NOTIFY: ActivityOptions = { startToCloseTimeout: '1 minute', retry: RETRY_NOTIFY };
+/**
+ * The case kernel's short database writes (task rows, audit appends, status columns, the legal-time
+ * snapshot) as local activities: run by the worker inside the workflow task, recorded as markers,
+ * without a round trip through the server per write. Same retry policy as ACTIVITY_IO; past the
+ * local retry threshold the back-off is a durable timer.
+ */
+export const LOCAL_IO: LocalActivityOptions = { startToCloseTimeout: '30 seconds', retry: RETRY_IO, localRetryThreshold: '10 seconds' };
 
 /** Diagnostics (`motcua doctor`) must answer quickly, so it fails after a few attempts. */
 export const ACTIVITY_DIAGNOSTIC: ActivityOptions = {

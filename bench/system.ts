@@ -18,7 +18,7 @@ import type { Role } from '../domain/roles';
 import { loadConfig } from '../infra/config';
 import { startScratchInfra } from '../infra/local';
 import { createLogger } from '../infra/logger';
-import { installSdkLogger } from '../worker/worker';
+import { installSdkLogger, WORKFLOW_BUNDLER_OPTIONS } from '../worker/worker';
 
 const SECRET = 'bench-secret-that-is-long-enough-0123456789abcdef';
 
@@ -60,6 +60,7 @@ export async function startBenchSystem(name: string): Promise<BenchSystem> {
       connection: native,
       taskQueue,
       workflowsPath: require.resolve('./workflows'),
+      bundlerOptions: WORKFLOW_BUNDLER_OPTIONS,
       activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000' }),
     });
     const { app } = createApp({ db, temporal: client, taskQueue, auth: createAuthenticator({ secret: SECRET }), logger: createLogger('silent'), rateLimitPerMinute: 1e9 });

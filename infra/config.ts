@@ -44,6 +44,8 @@ const schema = z
     PAYMENT_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(4010),
     AGENCY_SIM_PORT: z.coerce.number().int().min(0).max(65535).default(4011),
     PAYMENT_CALLBACK_TOLERANCE_SECONDS: z.coerce.number().int().min(10).max(3600).default(300),
+    WORKER_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port').optional(),
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).optional(),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production') {
@@ -85,6 +87,12 @@ export interface Config {
   agencySimPort: number;
   /** How far a provider callback's signed timestamp may be from now. */
   callbackToleranceSeconds: number;
+  worker: {
+    /** Where the Temporal SDK's Prometheus metrics (sticky cache, task latencies, slots) are served; unset: not exported. */
+    metricsAddress?: string;
+    /** Cases kept in the worker's sticky cache; unset: the SDK default from the heap limit. */
+    maxCachedWorkflows?: number;
+  };
 }
 
 export class ConfigError extends Error {}
@@ -140,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     paymentSimPort: e.PAYMENT_SIM_PORT,
     agencySimPort: e.AGENCY_SIM_PORT,
     callbackToleranceSeconds: e.PAYMENT_CALLBACK_TOLERANCE_SECONDS,
+    worker: { metricsAddress: e.WORKER_METRICS_ADDRESS, maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS },
   };
 }

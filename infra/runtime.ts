@@ -46,13 +46,14 @@ export async function createRuntime(
   let workerRun: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
   if (opts.worker) {
-    installSdkLogger(config.logLevel);
+    installSdkLogger(config.logLevel, { metricsAddress: config.worker.metricsAddress });
     nativeConnection = await NativeConnection.connect({ address: endpoints.temporalAddress });
     worker = await createWorker({
       connection: nativeConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
       deps: { db, mailer, publicUrl: config.publicUrl, portalSyncUrl: config.portalSyncUrl, operatorAgencyId: config.operatorAgencyId },
+      options: config.worker.maxCachedWorkflows ? { maxCachedWorkflows: config.worker.maxCachedWorkflows } : undefined,
     });
     const providers = (await paymentStore(db).providers()).map((p) => p.id);
     await ensureSchedules(client, config.temporal.taskQueue, providers);

@@ -5,16 +5,31 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type WorkerOptions } 
 import { createActivities, type ActivityDeps } from '../activities';
 
 let sdkLoggerInstalled = false;
-/** The Temporal SDK logs at WARN and above unless LOG_LEVEL asks for debug detail. Once per process. */
-export function installSdkLogger(level = process.env.LOG_LEVEL ?? 'info'): void {
+/**
+ * The Temporal SDK runtime, once per process: it logs at WARN and above unless LOG_LEVEL asks for
+ * debug detail; with `metricsAddress` (WORKER_METRICS_ADDRESS) its Prometheus metrics are served
+ * at `http://<address>/metrics` (`temporal_sticky_cache_*`, task latencies, slots, polls).
+ */
+export function installSdkLogger(level = process.env.LOG_LEVEL ?? 'info', opts: { metricsAddress?: string } = {}): void {
   if (sdkLoggerInstalled) return;
   sdkLoggerInstalled = true;
-  Runtime.install({ logger: new DefaultLogger(level === 'debug' || level === 'trace' ? 'DEBUG' : 'WARN') });
+  Runtime.install({
+    logger: new DefaultLogger(level === 'debug' || level === 'trace' ? 'DEBUG' : 'WARN'),
+    ...(opts.metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: opts.metricsAddress } } } } : {}),
+  });
 }
 
 export function workflowsPath(): string {
   return require.resolve('../workflows');
 }
+
+/**
+ * Bundler options of every worker (and of a prebuilt bundle: pass them to `bundleWorkflowCode`).
+ * The calendar module is preloaded into the reusable V8 context, so its `calendarFor` memo is
+ * shared by all cached cases instead of each case building its own ≈200 KB calendar. The module
+ * keeps no per-case state (pure functions and read-only calendars).
+ */
+export const WORKFLOW_BUNDLER_OPTIONS = { preloadModules: [require.resolve('../domain/calendar')] };
 
 /**
  * A prebuilt bundle: the file named by MOTCUA_WORKFLOW_BUNDLE (a restart then takes no bundling
@@ -37,7 +52,7 @@ export async function createWorker(opts: {
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath() }),
+    ...(bundle ? { workflowBundle: bundle } : { workflowsPath: workflowsPath(), bundlerOptions: WORKFLOW_BUNDLER_OPTIONS }),
     activities: createActivities(opts.deps),
     ...opts.options,
   });

@@ -7,11 +7,11 @@
  * (a returned answer gets a new limit) → publication. The classifier may merge a duplicate into
  * open feedback; its submitter is then told of that case's answer. ID: the PAKN code.
  */
-import { defineSignal, proxyActivities, setHandler } from '@temporalio/workflow';
+import { defineSignal, patched, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { ACTIVITY_IO, ACTIVITY_NOTIFY } from '../temporal.config';
 import { endOfDay, localDay } from '../domain/calendar/days';
-import { CaseKernel } from './lib/kernel';
+import { CaseKernel, caseDb } from './lib/kernel';
 
 const io = proxyActivities<Activities>(ACTIVITY_IO);
 const notify = proxyActivities<Activities>(ACTIVITY_NOTIFY);
@@ -35,11 +35,25 @@ export async function feedbackWorkflow(input: FeedbackInput): Promise<{ status: 
   setHandler(clarificationSignal, (r) => void replies.push(r.text));
   const status = async (s: string, patch: Parameters<typeof io.updateFeedback>[1] = {}) => {
     k.status = s;
-    await io.updateFeedback(code, { status: s, ...patch });
+    await caseDb().updateFeedback(code, { status: s, ...patch });
   };
 
   await k.init(input.receivedAtMs, { code });
-  await notify.notifySubmitter(code, 'receipt');
+  // The receipt e-mail goes out while classification opens (the task does not wait for SMTP); a
+  // receipt still undeliverable after its retries is audited and the case goes on. The case waits
+  // for it before it ends. Cases started before sent it first and failed with it.
+  let receipt: Promise<unknown> = Promise.resolve();
+  if (patched('feedback-receipt-alongside')) {
+    receipt = notify.notifySubmitter(code, 'receipt').catch((err: unknown) =>
+      k.audit('notification.failed', { sub: 'system', role: 'admin' }, null, { kind: 'receipt', error: err instanceof Error ? err.message : String(err) }),
+    );
+  } else {
+    await notify.notifySubmitter(code, 'receipt');
+  }
+  const end = async (s: string) => {
+    await receipt;
+    return { status: (await k.finish(s)).status };
+  };
 
   // 1. Classification and transfer, against the transfer limit counted from receipt.
   k.startClock('transfer', { workingDays: k.policyDays('feedback.transfer'), title: `Phân loại, chuyển xử lý phản ánh ${code}`, agencyId: operator, atMs: input.receivedAtMs });
@@ -64,14 +78,14 @@ export async function feedbackWorkflow(input: FeedbackInput): Promise<{ status: 
       await k.stopClock('transfer');
       await status('merged', { merged_into: into });
       await notify.notifySubmitter(code, 'merged', into);
-      return { status: (await k.finish('merged')).status };
+      return end('merged');
     }
     if (c.outcome === 'not_accepted') {
       const reason = String(c.payload.reason);
       await k.stopClock('transfer');
       await status('not_accepted', { class: 1, not_accepted_reason: reason });
       await notify.notifySubmitter(code, 'not_accepted', reason);
-      return { status: (await k.finish('not_accepted')).status };
+      return end('not_accepted');
     }
     competent = c.outcome === 'within' ? input.receivingAgencyId : String(c.payload.competentAgencyId);
     k.agencyId = competent;
@@ -147,5 +161,5 @@ export async function feedbackWorkflow(input: FeedbackInput): Promise<{ status: 
   await status('published', { published_at: new Date().toISOString() });
   await notify.notifySubmitter(code, 'published');
   await notify.notifyMergedSubmitters(code);
-  return { status: (await k.finish('published')).status };
+  return end('published');
 }

@@ -66,10 +66,31 @@ function temporalEntry(e: HistoryEvent, activityNames: Map<string, string>): Ent
     detail.signal = e.workflowExecutionSignaledEventAttributes.signalName;
   } else if (e.workflowExecutionStartedEventAttributes) {
     detail.workflowType = e.workflowExecutionStartedEventAttributes.workflowType?.name;
+  } else if (e.markerRecordedEventAttributes) {
+    // Local activities (the kernel's database writes) are recorded as markers; patch markers are
+    // engine bookkeeping.
+    const m = e.markerRecordedEventAttributes;
+    if (m.markerName !== 'core_local_activity') return undefined;
+    const data = localActivityMarker(m.details?.data?.payloads?.[0]?.data);
+    detail.activity = data.activity_type;
+    detail.attempt = data.attempt;
+    if (m.failure) detail.failure = m.failure.message;
+    return { at, source: 'temporal', type: m.failure ? 'local_activity_failed' : 'local_activity_completed', detail };
   } else if (e.workflowTaskStartedEventAttributes || e.workflowTaskScheduledEventAttributes || e.workflowTaskCompletedEventAttributes) {
     return undefined; // engine bookkeeping
   }
   return { at, source: 'temporal', type, detail };
+}
+
+/** The local-activity marker's data (JSON written by the SDK core: activity_type, attempt, …). */
+function localActivityMarker(bytes: Uint8Array | null | undefined): { activity_type?: string; attempt?: number } {
+  if (!bytes) return {};
+  try {
+    const v: unknown = JSON.parse(Buffer.from(bytes).toString('utf8'));
+    return v && typeof v === 'object' ? (v as { activity_type?: string; attempt?: number }) : {};
+  } catch {
+    return {};
+  }
 }
 
 function auditEntry(r: AuditRow): Entry {

@@ -222,6 +222,24 @@ export class WorkingCalendar {
   }
 }
 
+const calendars = new Map<string, WorkingCalendar>();
+/**
+ * The calendar of exactly these years, built once per distinct content and then shared: a
+ * calendar is read-only after construction, and building one (61 years, lunar holidays included)
+ * costs milliseconds and ≈200 KB. Workflows call this, so every cached case of a worker shares one
+ * calendar (the worker preloads this module into its reusable V8 context, see worker/worker.ts).
+ */
+export function calendarFor(years: CalendarYear[]): WorkingCalendar {
+  const key = JSON.stringify([...years].sort((a, b) => a.year - b.year));
+  let c = calendars.get(key);
+  if (!c) {
+    c = new WorkingCalendar(years);
+    if (calendars.size >= 32) calendars.clear(); // operators load a handful of year versions, not more
+    calendars.set(key, c);
+  }
+  return c;
+}
+
 let defaultCalendar: WorkingCalendar | undefined;
 /** The built-in calendar (official notices + rules), built once. */
 export function builtInCalendar(): WorkingCalendar {

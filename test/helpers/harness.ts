@@ -7,7 +7,7 @@ import { WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { createActivities, type ActivityDeps } from '../../activities';
 import { createMailer, type Mailer } from '../../activities/mailer';
 import { createDb, type Db } from '../../db/knex';
-import { installSdkLogger } from '../../worker/worker';
+import { installSdkLogger, WORKFLOW_BUNDLER_OPTIONS } from '../../worker/worker';
 import { caseViewQuery } from '../../workflows/lib/case-messages';
 import { apiContext, type ApiContext } from './api';
 import { system, systemContext, TEST_WORKFLOWS, type SystemContext } from './system';
@@ -34,7 +34,7 @@ export async function timeSkipping(taskQueue: string, extraDeps: Partial<Activit
   const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: system.testServerPath() } } });
   const db = createDb(system.databaseUrl(), { poolMax: 5 });
   const mailer: Mailer = createMailer({ smtpUrl: system.smtpUrl(), from: 'motcua <no-reply@motcua.local>' });
-  const bundle: WorkflowBundle = await (testBundle ??= bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, logger: quiet }));
+  const bundle: WorkflowBundle = await (testBundle ??= bundleWorkflowCode({ workflowsPath: TEST_WORKFLOWS, logger: quiet, ...WORKFLOW_BUNDLER_OPTIONS }));
   const started: WorkflowHandle[] = [];
   return {
     env,

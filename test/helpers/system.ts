@@ -6,7 +6,7 @@ import { createActivities, type ActivityDeps } from '../../activities';
 import { createMailer, type Mailer } from '../../activities/mailer';
 import { createDb, type Db } from '../../db/knex';
 import { readMailbox, type ReceivedMail } from '../../infra/smtp-sink';
-import { installSdkLogger } from '../../worker/worker';
+import { installSdkLogger, WORKFLOW_BUNDLER_OPTIONS } from '../../worker/worker';
 
 installSdkLogger();
 
@@ -62,6 +62,7 @@ export async function systemContext(): Promise<SystemContext> {
         connection: nativeConnection,
         taskQueue,
         workflowsPath: TEST_WORKFLOWS,
+        bundlerOptions: WORKFLOW_BUNDLER_OPTIONS,
         activities: createActivities({ db, mailer, publicUrl: 'http://localhost:3000', ...extraDeps }),
         ...options,
       }),

@@ -10,12 +10,13 @@ import {
   condition,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
-import { ACTIVITY_IO, ACTIVITY_NOTIFY } from '../../temporal.config';
-import { OFFICIAL_YEARS, officialYear, WorkingCalendar, type CalendarYear } from '../../domain/calendar';
+import { ACTIVITY_IO, ACTIVITY_NOTIFY, LOCAL_IO } from '../../temporal.config';
+import { calendarFor, OFFICIAL_YEARS, officialYear, type CalendarYear, type WorkingCalendar } from '../../domain/calendar';
 import {
   canExtend,
   describeClock,
@@ -50,6 +51,16 @@ export * from './case-messages';
 
 const io = proxyActivities<Activities>(ACTIVITY_IO);
 const notify = proxyActivities<Activities>(ACTIVITY_NOTIFY);
+const local = proxyLocalActivities<Activities>(LOCAL_IO);
+
+/**
+ * The kernel's database writes: local activities (LOCAL_IO) — one workflow task opens a task row
+ * and audits it instead of a server round trip per write. Cases started before keep scheduled
+ * activities for the part of their history already written.
+ */
+export function caseDb(): typeof io {
+  return patched('kernel-local-io') ? local : io;
+}
 
 function refuse(r: Refusal | undefined): void {
   if (r) throw ApplicationFailure.create({ type: r.code, message: r.message, nonRetryable: true });
@@ -82,7 +93,7 @@ export class CaseKernel {
   status = 'starting';
   data: Record<string, unknown> = {};
   policy?: PolicyVersion;
-  calendar: WorkingCalendar = new WorkingCalendar(OFFICIAL_YEARS.map((y) => officialYear(y)));
+  calendar: WorkingCalendar = calendarFor(OFFICIAL_YEARS.map((y) => officialYear(y)));
   private readonly clocks = new Map<string, ClockState>();
   private readonly clockMeta = new Map<string, ClockMeta>();
   private readonly open = new Map<string, OpenTask>();
@@ -129,12 +140,12 @@ export class CaseKernel {
 
   /** Pins the policy in force and the loaded calendar years, and records the start. */
   async init(startedAtMs: number, after: Record<string, unknown> = {}): Promise<void> {
-    const snapshot = await io.legalTimeSnapshot(startedAtMs);
+    const snapshot = await caseDb().legalTimeSnapshot(startedAtMs);
     this.policy = snapshot.policy;
     if (snapshot.years.length) {
       const byYear = new Map<number, CalendarYear>(OFFICIAL_YEARS.map((y) => [y.year, officialYear(y)]));
       for (const y of snapshot.years) byYear.set(y.year, y);
-      this.calendar = new WorkingCalendar([...byYear.values()]);
+      this.calendar = calendarFor([...byYear.values()]);
     }
     this.status = 'started';
     await this.audit('case.started', { sub: 'system', role: 'admin' }, null, { ...after, policyVersion: snapshot.policy.version });
@@ -178,7 +189,7 @@ export class CaseKernel {
     for (const t of this.open.values()) {
       if (t.clockId === id) {
         t.dueAtMs = next.pause || next.stoppedAtMs !== undefined ? t.dueAtMs : dueAt(this.calendar, next);
-        await io.setTaskDue({ taskId: t.taskId, dueAtMs: t.dueAtMs, atMs: Date.now() });
+        await caseDb().setTaskDue({ taskId: t.taskId, dueAtMs: t.dueAtMs, atMs: Date.now() });
       }
     }
   }
@@ -305,7 +316,7 @@ export class CaseKernel {
       this.open.set(task.taskId, task);
       this.seq++;
     }
-    await io.openTask({ caseType: this.caseType, caseId: this.caseId, workflowId: workflowInfo().workflowId, task, dueAtMs: task.dueAtMs, openedAtMs: task.openedAtMs });
+    await caseDb().openTask({ caseType: this.caseType, caseId: this.caseId, workflowId: workflowInfo().workflowId, task, dueAtMs: task.dueAtMs, openedAtMs: task.openedAtMs });
     if (rowFirst) {
       this.open.set(task.taskId, task);
       this.seq++;
@@ -329,7 +340,7 @@ export class CaseKernel {
   async cancelTask(taskId: string): Promise<void> {
     if (!this.open.delete(taskId)) return;
     this.seq++;
-    await io.finishTask({ taskId, status: 'cancelled', atMs: Date.now() });
+    await caseDb().finishTask({ taskId, status: 'cancelled', atMs: Date.now() });
     await this.audit('task.cancelled', { sub: 'system', role: 'admin' }, null, { taskId });
   }
 
@@ -340,7 +351,7 @@ export class CaseKernel {
     t.status = assignee ? 'claimed' : 'open';
     this.seq++;
     const audited = this.audit(action, i.actor, before, { taskId: t.taskId, assignee });
-    await io.assignTask({ taskId: t.taskId, assignee, atMs: Date.now() });
+    await caseDb().assignTask({ taskId: t.taskId, assignee, atMs: Date.now() });
     await audited;
     return this.view();
   }
@@ -353,7 +364,7 @@ export class CaseKernel {
     this.decisionLog.push(d);
     this.seq++;
     const audited = this.audit('task.completed', i.actor, { status: t.status, assignee: t.assignee ?? null }, { taskId: t.taskId, step: t.step, outcome: i.outcome });
-    await io.finishTask({ taskId: t.taskId, status: 'done', outcome: i.outcome, completedBy: i.actor.sub, atMs: d.atMs });
+    await caseDb().finishTask({ taskId: t.taskId, status: 'done', outcome: i.outcome, completedBy: i.actor.sub, atMs: d.atMs });
     await audited;
     return this.view();
   }
@@ -380,7 +391,7 @@ export class CaseKernel {
       after,
       at: new Date().toISOString(),
     };
-    const appended = this.auditChain.then(() => io.appendAudit(event));
+    const appended = this.auditChain.then(() => caseDb().appendAudit(event));
     this.auditChain = appended.catch(() => undefined);
     return appended;
   }
