@@ -13,6 +13,7 @@ import { inboxBench } from './inbox';
 import { casesBench } from './cases';
 import { historyBench } from './history';
 import { reconciliationBench } from './reconciliation';
+import { parkedBench } from './parked';
 
 const BENCHES: Record<string, (opts: { smoke: boolean }) => BenchResult | BenchResult[] | Promise<BenchResult | BenchResult[]>> = {
   'working-days': workingDaysBench,
@@ -20,6 +21,7 @@ const BENCHES: Record<string, (opts: { smoke: boolean }) => BenchResult | BenchR
   cases: casesBench,
   history: historyBench,
   reconciliation: reconciliationBench,
+  parked: parkedBench,
 };
 
 async function main(): Promise<void> {
