@@ -107,6 +107,9 @@ export async function parkedBench(opts: { smoke: boolean }): Promise<BenchResult
           const code = batch[k]!;
           await client.workflow.start(feedbackWorkflow, { taskQueue, workflowId: code, args: [{ code, receivedAtMs: receivedAt.getTime(), receivingAgencyId: 'H99.20', operatorAgencyId: 'VPCP' }] });
         });
+        // Back-pressure: at most ≈2,000 cases between start and parked, so the run measures a
+        // steady state rather than a backlog on the server.
+        await waitParked(to - 2000);
       }
       started = upTo;
     };

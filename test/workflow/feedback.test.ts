@@ -11,6 +11,8 @@ import { caseViewQuery, completeTaskUpdate } from '../../workflows/lib/kernel';
 import { clarificationSignal, feedbackWorkflow } from '../../workflows/feedback';
 import { taskOpen, timeSkipping, type TimeSkipping } from '../helpers/harness';
 import { mailMatching } from '../helpers/system';
+import { createMailer, type Mailer } from '../../activities/mailer';
+import { freePort } from '../../infra/ports';
 
 const operator: Actor = { sub: 'operator-01', role: 'operator', agencyId: 'VPCP' };
 const officer20: Actor = { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' };
@@ -172,6 +174,41 @@ describe('feedbackWorkflow (time skipping, real PostgreSQL and SMTP)', () => {
       expect(view.clocks.find((c) => c.id === 'answer')!.state).toBe('running');
       expect(view.openTasks.map((t) => t.taskId)).toEqual([`${code}:draft:2`]);
       expect((await auditStore(db).forCase('feedback', code)).map((e) => e.action)).toContain('feedback.clarification_expired');
+    });
+  });
+});
+
+describe('feedbackWorkflow with the mail relay down (time skipping)', () => {
+  let harness: TimeSkipping;
+  let mailer: Mailer;
+  beforeAll(async () => {
+    // The real SMTP client against a port where nothing listens: every send is refused.
+    mailer = createMailer({ smtpUrl: `smtp://127.0.0.1:${await freePort()}`, from: 'motcua <no-reply@motcua.local>' });
+    harness = await timeSkipping('feedback-smtp-down', { mailer });
+  });
+  afterAll(async () => {
+    await harness?.close();
+    mailer?.close();
+  });
+
+  it('a receipt still undeliverable after its retries is audited; the case is at classification all along', async () => {
+    await harness.withWorker(async () => {
+      const { env, db } = harness;
+      const code = nextCode();
+      const receivedAtMs = await env.currentTimeMs();
+      await db('feedback').insert({ code, status: 'received', channel: 'portal', submitted_by: 'citizen-001', title: 'Chậm cấp giấy phép', content: 'Hồ sơ bị chậm.', receiving_agency_id: 'H99.20', received_at: new Date(receivedAtMs) });
+      await db('feedback_submitters').insert({ code, full_name: 'Nguyễn Văn An', address: 'Số 1', phone: '0912345678', email: `${code.toLowerCase()}@nguoidan.motcua.local` });
+      const handle = harness.track(await env.client.workflow.start(feedbackWorkflow, { taskQueue: 'feedback-smtp-down', workflowId: code, args: [{ code, receivedAtMs, receivingAgencyId: 'H99.20', operatorAgencyId: 'VPCP' }] }));
+      // The classification task does not wait for the receipt.
+      await taskOpen(handle, `${code}:classify:1`);
+      expect((await auditStore(db).forCase('feedback', code)).map((e) => e.action)).not.toContain('notification.failed');
+      // Past the receipt's ten attempts (back-off from 5 s doubling to 10 min: ≈40 min).
+      await env.sleep('3 hours');
+      const failed = (await auditStore(db).forCase('feedback', code)).find((e) => e.action === 'notification.failed');
+      expect(failed?.after).toMatchObject({ kind: 'receipt' });
+      const view = await handle.query(caseViewQuery);
+      expect(view.status).toBe('classifying');
+      expect(view.openTasks.map((t) => t.taskId)).toEqual([`${code}:classify:1`]);
     });
   });
 });
