@@ -85,6 +85,28 @@ function authenticate(auth: Authenticator, scopes: AgencyScopes): RequestHandler
   };
 }
 
+/** The most a request body no parser takes may carry before the connection is dropped. */
+const UNREAD_BODY_LIMIT = 1024 * 1024;
+
+/**
+ * A body no parser read (a GET with a body, a content type the route does not take) is read and
+ * discarded while the request is handled: left unread, Node resets the connection when a large
+ * answer goes out while the client is still sending (found by the 100,000-request fuzz run: a
+ * GET with a 120 KB body, answered with a large report, reached the client as "aborted"). Past
+ * UNREAD_BODY_LIMIT the connection is dropped.
+ */
+export function discardUnreadBody(req: express.Request, _res: express.Response, next: express.NextFunction): void {
+  if (!req.readableEnded) {
+    let bytes = 0;
+    req.on('data', (chunk: Buffer) => {
+      bytes += chunk.length;
+      if (bytes > UNREAD_BODY_LIMIT) req.destroy();
+    });
+    req.resume();
+  }
+  next();
+}
+
 export function createApp(deps: AppDeps): App {
   const app = express();
   const api = new Api();
@@ -112,6 +134,7 @@ export function createApp(deps: AppDeps): App {
   // Provider callbacks are verified over their exact bytes: kept raw.
   app.post('/payments/callbacks/:provider', express.raw({ type: () => true, limit: '64kb' }));
   app.use(express.json({ limit: deps.bodyLimit ?? '256kb' }));
+  app.use(discardUnreadBody);
   const scopes = agencyScopes(deps.db);
   app.use(authenticate(deps.auth, scopes));
 

@@ -25,6 +25,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import vm from 'node:vm';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import fc from 'fast-check';
 import { SignJWT } from 'jose';
 import type { Knex } from 'knex';
@@ -713,15 +714,26 @@ describe('API fuzzing from the OpenAPI document', () => {
       const failures = new Map<string, { request: string; answer: string }>();
       let sent = 0;
       const started = performance.now();
+      // Diagnostics for stalls: the event loop's delay, and every request slower than 5 s with the
+      // five requests sent before it (the one that caused a stall is usually not the one that timed out).
+      const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+      loopDelay.enable();
+      const recent: string[] = [];
+      const slow: Array<{ request: string; ms: number; before: string[] }> = [];
       const property = fc.asyncProperty(requestArb(ops), async (r) => {
         if (++sent % 200 === 0) await refreshPools();
         last = show(r);
         let answer: Answer;
+        const t0 = performance.now();
         try {
           answer = await send(r);
         } catch (err) {
           answer = { status: 0, contentType: '', text: `no answer: ${(err as Error).message}` };
         }
+        const ms = performance.now() - t0;
+        if (ms > 5000 && slow.length < 5) slow.push({ request: `#${sent} ${clip(last, 300)}`, ms: Math.round(ms), before: [...recent] });
+        recent.push(`#${sent} ${Math.round(ms)} ms ${answer.status} ${clip(last, 300)}`);
+        if (recent.length > 5) recent.shift();
         const cls = answer.status ? `${Math.floor(answer.status / 100)}xx` : 'no answer';
         byClass[cls] = (byClass[cls] ?? 0) + 1;
         if (answer.status >= 200 && answer.status < 300) okByOp.set(r.op, (okByOp.get(r.op) ?? 0) + 1);
@@ -733,6 +745,9 @@ describe('API fuzzing from the OpenAPI document', () => {
       });
       const result = await fc.check(property, { seed: SEED, numRuns: RUNS, path: process.env.FUZZ_PATH, endOnFailure: false });
 
+      loopDelay.disable();
+      log(`event loop delay: p99 ${(loopDelay.percentile(99) / 1e6).toFixed(0)} ms, max ${(loopDelay.max / 1e6).toFixed(0)} ms`);
+      for (const x of slow) log(`slow (${x.ms} ms): ${x.request}\n  after:\n    ${x.before.join('\n    ')}`);
       const seconds = (performance.now() - started) / 1000;
       log(`${sent} requests in ${seconds.toFixed(1)} s (${(sent / seconds).toFixed(1)}/s): ${Object.entries(byClass).sort().map(([k, v]) => `${k} ${v}`).join(', ')}`);
       log(`operations answered 2xx at least once: ${okByOp.size}/${ops.length}; never: ${ops.map((o) => `${o.method.toUpperCase()} ${o.path}`).filter((o) => !okByOp.has(o)).join(', ')}`);
