@@ -25,9 +25,9 @@ export function workflowsPath(): string {
 
 /**
  * Bundler options of every worker (and of a prebuilt bundle: pass them to `bundleWorkflowCode`).
- * The calendar module is preloaded into the reusable V8 context, so its `calendarFor` memo is
- * shared by all cached cases instead of each case building its own ≈200 KB calendar. The module
- * keeps no per-case state (pure functions and read-only calendars).
+ * The calendar module is preloaded into the reusable V8 context, so the calendars it builds (the
+ * built-in one, `calendarFor`) serve every cached case instead of each case building its own
+ * ≈200 KB one. The module keeps no per-case state (pure functions and read-only calendars).
  */
 export const WORKFLOW_BUNDLER_OPTIONS = { preloadModules: [require.resolve('../domain/calendar')] };
 

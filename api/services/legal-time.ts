@@ -3,7 +3,7 @@
  * the years operators loaded) and the policy versions (built-in plus published). The calendar is
  * rebuilt only when the stored years change (checked at most once a second).
  */
-import { OFFICIAL_YEARS, officialYear, validateYear, WorkingCalendar, type CalendarYear } from '../../domain/calendar';
+import { calendarWithLoadedYears, validateYear, type CalendarYear, type WorkingCalendar } from '../../domain/calendar';
 import { BUILTIN_POLICY, policyInForce, validatePolicyVersion, type PolicyVersion } from '../../domain/policies';
 import type { LegalTimeStore } from '../../db/legal-time-store';
 import { ConflictError, InputError } from '../errors';
@@ -18,10 +18,7 @@ export function legalTimeService(store: LegalTimeStore) {
       cached.checkedAt = Date.now();
       return cached.calendar;
     }
-    const loaded = await store.latestYears();
-    const byYear = new Map<number, CalendarYear>(OFFICIAL_YEARS.map((y) => [y.year, officialYear(y)]));
-    for (const y of loaded) byYear.set(y.year, y);
-    cached = { stamp, calendar: new WorkingCalendar([...byYear.values()]), checkedAt: Date.now() };
+    cached = { stamp, calendar: calendarWithLoadedYears(await store.latestYears()), checkedAt: Date.now() };
     return cached.calendar;
   }
 

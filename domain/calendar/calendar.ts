@@ -226,8 +226,9 @@ const calendars = new Map<string, WorkingCalendar>();
 /**
  * The calendar of exactly these years, built once per distinct content and then shared: a
  * calendar is read-only after construction, and building one (61 years, lunar holidays included)
- * costs milliseconds and ≈200 KB. Workflows call this, so every cached case of a worker shares one
- * calendar (the worker preloads this module into its reusable V8 context, see worker/worker.ts).
+ * costs milliseconds and ≈200 KB. Workflows call it (through `calendarWithLoadedYears`), so every
+ * cached case of a worker shares one calendar (the worker preloads this module into its reusable
+ * V8 context, see worker/worker.ts).
  */
 export function calendarFor(years: CalendarYear[]): WorkingCalendar {
   const key = JSON.stringify([...years].sort((a, b) => a.year - b.year));
@@ -244,4 +245,15 @@ let defaultCalendar: WorkingCalendar | undefined;
 /** The built-in calendar (official notices + rules), built once. */
 export function builtInCalendar(): WorkingCalendar {
   return (defaultCalendar ??= new WorkingCalendar());
+}
+
+/**
+ * The built-in official years with the years operators loaded laid over them (a loaded year
+ * replaces that year's data); the built-in calendar when none was loaded.
+ */
+export function calendarWithLoadedYears(loaded: CalendarYear[]): WorkingCalendar {
+  if (!loaded.length) return builtInCalendar();
+  const byYear = new Map<number, CalendarYear>(OFFICIAL_YEARS.map((y) => [y.year, officialYear(y)]));
+  for (const y of loaded) byYear.set(y.year, y);
+  return calendarFor([...byYear.values()]);
 }

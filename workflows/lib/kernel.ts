@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
 import { ACTIVITY_IO, ACTIVITY_NOTIFY, LOCAL_IO } from '../../temporal.config';
-import { calendarFor, OFFICIAL_YEARS, officialYear, type CalendarYear, type WorkingCalendar } from '../../domain/calendar';
+import { builtInCalendar, calendarWithLoadedYears, type WorkingCalendar } from '../../domain/calendar';
 import {
   canExtend,
   describeClock,
@@ -93,7 +93,7 @@ export class CaseKernel {
   status = 'starting';
   data: Record<string, unknown> = {};
   policy?: PolicyVersion;
-  calendar: WorkingCalendar = calendarFor(OFFICIAL_YEARS.map((y) => officialYear(y)));
+  calendar: WorkingCalendar = builtInCalendar();
   private readonly clocks = new Map<string, ClockState>();
   private readonly clockMeta = new Map<string, ClockMeta>();
   private readonly open = new Map<string, OpenTask>();
@@ -142,11 +142,7 @@ export class CaseKernel {
   async init(startedAtMs: number, after: Record<string, unknown> = {}): Promise<void> {
     const snapshot = await caseDb().legalTimeSnapshot(startedAtMs);
     this.policy = snapshot.policy;
-    if (snapshot.years.length) {
-      const byYear = new Map<number, CalendarYear>(OFFICIAL_YEARS.map((y) => [y.year, officialYear(y)]));
-      for (const y of snapshot.years) byYear.set(y.year, y);
-      this.calendar = calendarFor([...byYear.values()]);
-    }
+    this.calendar = calendarWithLoadedYears(snapshot.years);
     this.status = 'started';
     await this.audit('case.started', { sub: 'system', role: 'admin' }, null, { ...after, policyVersion: snapshot.policy.version });
   }
