@@ -10,4 +10,6 @@ export interface ActivityDeps {
   portalSyncUrl?: string;
   /** The portal operator's agency: reconciliation cases and inquiries no agency can be named for. */
   operatorAgencyId?: string;
+  /** Hours an undelivered e-mail is retried before it is given up and audited (default 72). */
+  mailGiveUpAfterHours?: number;
 }

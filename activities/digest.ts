@@ -3,6 +3,7 @@
  * their agencies (and those below) that are overdue or due by the end of the next working day.
  */
 import { sendOnce } from '../db/mail-ledger';
+import { activityClaimant } from './mail-outbox';
 import { builtInCalendar, endOfDay, formatDate, formatDateVN, formatDueDateVN, localDay } from '../domain/calendar';
 import type { ActivityDeps } from './deps';
 
@@ -62,7 +63,7 @@ export function digestActivities(deps: ActivityDeps) {
             to: [to],
             subject: `[motcua] Tổng hợp hạn xử lý ngày ${date} — ${agency.id}`,
             text,
-          });
+          }, { claimant: activityClaimant() });
           if (r === 'sent') sent++;
         }
       }

@@ -3,7 +3,8 @@
  * the case and e-mailed once, and the status outbox delivered in order to the national portal.
  * Letters are built here, from rows: the applicant's personal data never enters workflow history.
  */
-import { sendOnce } from '../db/mail-ledger';
+import { sendOnce, type Delivery } from '../db/mail-ledger';
+import { activityClaimant } from './mail-outbox';
 import { formatInstantVN } from '../domain/calendar/days';
 import { apologyLetter, receiptLetter, refusalLetter, resultLetter, supplementLetter, type Letter, type LetterContext } from '../domain/dossiers';
 import type { ActivityDeps } from './deps';
@@ -53,7 +54,7 @@ export function dossierActivities(deps: ActivityDeps) {
     },
 
     /** Issues a letter once per key (kept with the case) and e-mails it once to the applicant. */
-    async issueLetter(code: string, key: string, spec: LetterSpec): Promise<{ form: string; emailed: boolean }> {
+    async issueLetter(code: string, key: string, spec: LetterSpec): Promise<{ form: string; emailed: boolean; delivery?: Delivery }> {
       const { ctx, email, documents } = await context(code);
       let letter: Letter;
       switch (spec.form) {
@@ -80,9 +81,9 @@ export function dossierActivities(deps: ActivityDeps) {
         to: [email],
         subject: `[Một cửa] ${stored.title}`,
         text: `${stored.body}\nTra cứu tình trạng hồ sơ: ${deps.publicUrl}/public/dossiers/${code}\n\nThư được gửi tự động từ Hệ thống thông tin giải quyết thủ tục hành chính; vui lòng không trả lời thư này.`,
-      });
-      void r;
-      return { form: letter.form, emailed: true };
+      }, { about: { caseType: 'dossier', caseId: code }, claimant: activityClaimant() });
+      // The letter is issued either way; an e-mail the relay refused waits in the outbox.
+      return { form: letter.form, emailed: true, delivery: r };
     },
 
     /**

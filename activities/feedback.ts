@@ -2,7 +2,8 @@
  * Feedback side effects: the `feedback` read model and the submitter's e-mails (Vietnamese),
  * each sent once per (case, purpose).
  */
-import { sendOnce } from '../db/mail-ledger';
+import { sendOnce, type Delivery } from '../db/mail-ledger';
+import { activityClaimant } from './mail-outbox';
 import type { ActivityDeps } from './deps';
 
 export type FeedbackNotice = 'receipt' | 'not_accepted' | 'clarification' | 'published' | 'merged' | 'merged_answered';
@@ -47,7 +48,7 @@ const TEMPLATES: Record<FeedbackNotice, (code: string, detail: string, url: stri
 };
 
 export function feedbackActivities(deps: ActivityDeps) {
-  const notifySubmitter = async (code: string, notice: FeedbackNotice, detail = '', round = 1): Promise<'sent' | 'already-sent' | 'no-address'> => {
+  const notifySubmitter = async (code: string, notice: FeedbackNotice, detail = '', round = 1): Promise<Delivery | 'no-address'> => {
     const row = await deps.db('feedback_submitters').where({ code }).first<{ email: string } | undefined>();
     if (!row) return 'no-address';
     const { subject, text } = TEMPLATES[notice](code, detail, deps.publicUrl);
@@ -55,7 +56,7 @@ export function feedbackActivities(deps: ActivityDeps) {
       to: [row.email],
       subject,
       text: `Kính gửi Quý vị,\n\n${text}\nThư được gửi tự động từ Hệ thống tiếp nhận, trả lời phản ánh, kiến nghị; vui lòng không trả lời thư này.`,
-    });
+    }, { about: { caseType: 'feedback', caseId: code }, claimant: activityClaimant() });
   };
   return {
     notifySubmitter,

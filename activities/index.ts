@@ -11,6 +11,7 @@ import { procedureActivities } from './procedures';
 import { dossierActivities } from './dossiers';
 import { paymentActivities } from './payments';
 import { onboardingActivities } from './onboarding';
+import { mailOutboxActivities } from './mail-outbox';
 
 export type { ActivityDeps } from './deps';
 
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...dossierActivities(deps),
     ...paymentActivities(deps),
     ...onboardingActivities(deps),
+    ...mailOutboxActivities(deps),
   };
 }
 

@@ -7,6 +7,7 @@ import { alertStore, type AlertRow } from '../db/alert-store';
 import { agencyStore } from '../db/agency-store';
 import { legalTimeStore } from '../db/legal-time-store';
 import { sendOnce } from '../db/mail-ledger';
+import { activityClaimant } from './mail-outbox';
 import { taskStore } from '../db/task-store';
 import { formatDueDateVN, type CalendarYear } from '../domain/calendar';
 import { BUILTIN_POLICY, policyInForce, type PolicyVersion } from '../domain/policies';
@@ -141,7 +142,7 @@ export function kernelActivities(deps: ActivityDeps) {
       const { subject, text } = alertText(a, deps.publicUrl);
       let emails = 0;
       for (const to of recipients) {
-        if ((await sendOnce(deps.db, deps.mailer, `alert:${alert.dedupe_key}:${to}`, { to: [to], subject, text })) === 'sent') emails++;
+        if ((await sendOnce(deps.db, deps.mailer, `alert:${alert.dedupe_key}:${to}`, { to: [to], subject, text }, { about: { caseType: a.caseType, caseId: a.caseId, agencyId }, claimant: activityClaimant() })) === 'sent') emails++;
       }
       return { alertId: String(alert.id), emails };
     },

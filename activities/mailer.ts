@@ -17,7 +17,10 @@ export interface Mailer {
 }
 
 export function createMailer(opts: { smtpUrl: string; from: string }): Mailer {
-  const transport = nodemailer.createTransport(opts.smtpUrl);
+  // Bounded waits: a relay that does not answer fails this attempt within seconds (the message
+  // waits in the outbox) instead of holding the activity past its timeout. SMTP_URL query
+  // parameters (e.g. ?connectionTimeout=30000) override them.
+  const transport = nodemailer.createTransport({ url: opts.smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 30_000, dnsTimeout: 10_000 });
   return {
     async send(mail) {
       const info = await transport.sendMail({

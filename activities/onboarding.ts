@@ -3,6 +3,7 @@
  * results, the service's status (go-live, suspension) and notices to the agency's contacts.
  */
 import { sendOnce } from '../db/mail-ledger';
+import { activityClaimant } from './mail-outbox';
 import { formatDateVN, formatDueDateVN, parseDate } from '../domain/calendar/days';
 import { CHECK_TITLES_VI, type CheckId, type CheckResult, type Endpoints, type OnboardingStatus } from '../domain/onboarding';
 import { runConformance } from './conformance';
@@ -11,6 +12,7 @@ import type { ActivityDeps } from './deps';
 interface ServiceRow {
   service_id: string;
   name: string;
+  agency_id: string;
   endpoints: Endpoints;
   require_tls: boolean;
   callback_secret: string;
@@ -123,7 +125,7 @@ export function onboardingActivities(deps: ActivityDeps) {
       }
       let sent = 0;
       for (const c of s.contacts) {
-        if ((await sendOnce(db, deps.mailer, `onboarding:${s.service_id}:${o.key}:${c.email}`, { to: [c.email], subject: `[Cổng DVCQG] ${subject}`, text: `Kính gửi ${c.name},\n\n${lines.join('\n')}\n\nThư được gửi tự động; vui lòng không trả lời thư này.` })) === 'sent') sent++;
+        if ((await sendOnce(db, deps.mailer, `onboarding:${s.service_id}:${o.key}:${c.email}`, { to: [c.email], subject: `[Cổng DVCQG] ${subject}`, text: `Kính gửi ${c.name},\n\n${lines.join('\n')}\n\nThư được gửi tự động; vui lòng không trả lời thư này.` }, { about: { caseType: 'onboarding', caseId: s.service_id, agencyId: s.agency_id }, claimant: activityClaimant() })) === 'sent') sent++;
       }
       return sent;
     },

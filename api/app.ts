@@ -14,6 +14,7 @@ import { defineAbilityFor } from './ability';
 import type { Authenticator } from './auth';
 import { errorMapper, sendProblem, UnauthorizedError } from './errors';
 import { createMetrics } from './metrics';
+import { outboxCounts } from '../db/mail-ledger';
 import { Api } from './route';
 import { healthRouter } from './routes/health';
 import { legalTimeRouter } from './routes/legal-time';
@@ -110,7 +111,7 @@ export function discardUnreadBody(req: express.Request, _res: express.Response, 
 export function createApp(deps: AppDeps): App {
   const app = express();
   const api = new Api();
-  const metrics = createMetrics();
+  const metrics = createMetrics({ mailOutbox: () => outboxCounts(deps.db) });
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
   app.use(requestContext(deps.logger));

@@ -1,4 +1,7 @@
-/** Prometheus metrics: default process metrics plus HTTP request counts and latencies. */
+/**
+ * Prometheus metrics: default process metrics, HTTP request counts and latencies, and the e-mail
+ * outbox by status (queued messages wait for the relay; failed ones were given up).
+ */
 import client from 'prom-client';
 import type { RequestHandler } from 'express';
 
@@ -7,9 +10,24 @@ export interface Metrics {
   middleware: RequestHandler;
 }
 
-export function createMetrics(): Metrics {
+export function createMetrics(opts: { mailOutbox?: () => Promise<Record<string, number>> } = {}): Metrics {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry, prefix: 'motcua_' });
+  const { mailOutbox } = opts;
+  if (mailOutbox) {
+    new client.Gauge({
+      name: 'motcua_mail_outbox_messages',
+      help: 'E-mails in the outbox by status: sending, sent, queued (waiting for redelivery), failed (given up)',
+      labelNames: ['status'] as const,
+      registers: [registry],
+      async collect() {
+        // A scrape while the database is down reports no outbox figures instead of failing.
+        const counts = await mailOutbox().catch(() => undefined);
+        this.reset();
+        if (counts) for (const [status, n] of Object.entries(counts)) this.set({ status }, n);
+      },
+    });
+  }
   const duration = new client.Histogram({
     name: 'motcua_http_request_duration_seconds',
     help: 'HTTP request latency by route and status',

@@ -30,6 +30,7 @@ const schema = z
     SMTP_URL: z.string().optional(),
     SMTP_SINK_PORT: z.coerce.number().int().default(2525),
     MAIL_FROM: z.string().default('"Hệ thống một cửa (motcua)" <no-reply@motcua.local>'),
+    MAIL_GIVE_UP_AFTER_HOURS: z.coerce.number().positive().default(72),
     JWT_SECRET: z.string().min(32).optional(),
     JWT_ISSUER: z.string().optional(),
     JWT_AUDIENCE: z.string().optional(),
@@ -72,6 +73,8 @@ export interface Config {
   smtpUrl?: string;
   smtpSinkPort: number;
   mailFrom: string;
+  /** Hours an e-mail the relay refuses is retried from the outbox before it is given up (audited on its case). */
+  mailGiveUpAfterHours: number;
   jwt: { secret?: string; issuer?: string; audience?: string; jwksUrl?: string };
   rateLimitPerMinute: number;
   bodyLimit: string;
@@ -137,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpUrl: e.SMTP_URL,
     smtpSinkPort: e.SMTP_SINK_PORT,
     mailFrom: e.MAIL_FROM,
+    mailGiveUpAfterHours: e.MAIL_GIVE_UP_AFTER_HOURS,
     jwt: { secret: jwtSecret, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, jwksUrl: e.JWT_JWKS_URL },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     bodyLimit: e.BODY_LIMIT,

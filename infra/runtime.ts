@@ -52,7 +52,7 @@ export async function createRuntime(
       connection: nativeConnection,
       namespace: config.temporal.namespace,
       taskQueue: config.temporal.taskQueue,
-      deps: { db, mailer, publicUrl: config.publicUrl, portalSyncUrl: config.portalSyncUrl, operatorAgencyId: config.operatorAgencyId },
+      deps: { db, mailer, publicUrl: config.publicUrl, portalSyncUrl: config.portalSyncUrl, operatorAgencyId: config.operatorAgencyId, mailGiveUpAfterHours: config.mailGiveUpAfterHours },
       options: config.worker.maxCachedWorkflows ? { maxCachedWorkflows: config.worker.maxCachedWorkflows } : undefined,
     });
     const providers = (await paymentStore(db).providers()).map((p) => p.id);

@@ -15,6 +15,7 @@ import * as m009 from './20261123_009_procedures';
 import * as m010 from './20261123_010_dossiers';
 import * as m011 from './20261202_011_payments';
 import * as m012 from './20261202_012_onboarding';
+import * as m013 from './20261202_013_mail_outbox';
 
 const migrations: Record<string, Knex.Migration> = {
   '20261123_001_foundation': m001,
@@ -29,6 +30,7 @@ const migrations: Record<string, Knex.Migration> = {
   '20261123_010_dossiers': m010,
   '20261202_011_payments': m011,
   '20261202_012_onboarding': m012,
+  '20261202_013_mail_outbox': m013,
 };
 
 export const migrationSource: Knex.MigrationSource<string> = {

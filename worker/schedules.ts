@@ -1,8 +1,9 @@
 /** Temporal Schedules the system needs, created idempotently when the worker starts. */
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import { dailyDigestWorkflow, reconciliationWorkflow } from '../workflows';
+import { dailyDigestWorkflow, mailRedeliveryWorkflow, reconciliationWorkflow } from '../workflows';
 
 export const DAILY_DIGEST_SCHEDULE = 'motcua-daily-digest';
+export const MAIL_REDELIVERY_SCHEDULE = 'motcua-mail-redelivery';
 
 export const reconciliationScheduleId = (provider: string) => `motcua-reconcile-${provider}`;
 
@@ -32,6 +33,25 @@ export async function ensureSchedules(client: Client, taskQueue: string, provide
       spec: { calendars: [{ hour: 7, minute: 0 }], timezone: 'Asia/Ho_Chi_Minh' }, // days off are skipped by the activity
       action: { type: 'startWorkflow', workflowType: dailyDigestWorkflow, taskQueue, workflowId: 'daily-digest' },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '6 hours' },
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+  await ensureMailRedeliverySchedule(client, taskQueue);
+}
+
+/**
+ * Mail redelivery every minute. A run still going when the next is due makes that one skip (one
+ * sender pass at a time); runs missed while the system was down are not caught up (the next one
+ * covers them).
+ */
+export async function ensureMailRedeliverySchedule(client: Client, taskQueue: string, scheduleId = MAIL_REDELIVERY_SCHEDULE): Promise<void> {
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec: { intervals: [{ every: '1 minute' }] },
+      action: { type: 'startWorkflow', workflowType: mailRedeliveryWorkflow, taskQueue, workflowId: scheduleId },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     });
   } catch (err) {
     if (!(err instanceof ScheduleAlreadyRunning)) throw err;

@@ -6,3 +6,4 @@ export { procedureWorkflow } from './procedure';
 export { dossierWorkflow, consultationWorkflow } from './dossier';
 export { paymentWorkflow, paymentInquiryWorkflow, reconciliationWorkflow } from './payment';
 export { serviceOnboardingWorkflow } from './onboarding';
+export { mailRedeliveryWorkflow } from './mail';

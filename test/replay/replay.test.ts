@@ -10,7 +10,10 @@ import { Worker } from '@temporalio/worker';
 import { spawnSync } from 'node:child_process';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { ensureTemporalCli } from '../../infra/tools';
-import { diagnosticsWorkflow, dailyDigestWorkflow, feedbackWorkflow } from '../../workflows';
+import { diagnosticsWorkflow, dailyDigestWorkflow, feedbackWorkflow, mailRedeliveryWorkflow } from '../../workflows';
+import { createMailer } from '../../activities/mailer';
+import { sendOnce } from '../../db/mail-ledger';
+import { freePort } from '../../infra/ports';
 import { completeTaskUpdate, claimTaskUpdate } from '../../workflows/lib/kernel';
 import { taskOpen } from '../helpers/harness';
 import { kernelTestWorkflow } from '../workflows/kernel-test';
@@ -56,6 +59,7 @@ async function record(only: string): Promise<void> {
       if (want('dossierWorkflow')) await recordDossier(ctx);
       if (want('paymentWorkflow') || want('reconciliationWorkflow') || want('paymentInquiryWorkflow')) await recordPayments(ctx);
       if (want('serviceOnboardingWorkflow')) await recordOnboarding(ctx);
+      if (want('mailRedeliveryWorkflow')) await recordMailRedelivery(ctx);
       if (only !== '1') return;
       const caseId = uniqueId('REPLAY');
       const handle = await ctx.client.workflow.start(kernelTestWorkflow, { taskQueue: ctx.taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 5, withApproval: true }] });
@@ -199,6 +203,21 @@ async function recordPayments(ctx: SystemContext): Promise<void> {
  * the regression set that fails again, then the agency withdraws it. (A live service never ends:
  * its monitoring continues as new.)
  */
+/** A redelivery pass that sends one message the relay had refused a minute before. */
+async function recordMailRedelivery(ctx: SystemContext): Promise<void> {
+  const down = createMailer({ smtpUrl: `smtp://127.0.0.1:${await freePort()}`, from: 'motcua <no-reply@motcua.local>' });
+  const to = `${uniqueId('replay-mail')}@nguoidan.motcua.local`;
+  try {
+    expect(await sendOnce(ctx.db, down, `replay:${to}`, { to: [to], subject: 'Ghi lịch sử gửi lại thư', text: 'Thư gửi lại.' }, { now: new Date(Date.now() - 60_000) })).toBe('queued');
+  } finally {
+    down.close();
+  }
+  const run = await ctx.client.workflow.start(mailRedeliveryWorkflow, { taskQueue: ctx.taskQueue, workflowId: uniqueId('replay-mail-redelivery') });
+  expect((await run.result()).sent).toBeGreaterThanOrEqual(1);
+  expect(await ctx.db('sent_emails').where({ dedupe_key: `replay:${to}` }).first('status')).toEqual({ status: 'sent' });
+  await save(run.workflowId, 'mailRedeliveryWorkflow');
+}
+
 async function recordOnboarding(ctx: SystemContext): Promise<void> {
   const agency = await startAgencySystem({ secret: 'replay-secret-0123456789', breaks: ['ignores_signature', 'no_idempotency'] });
   try {
@@ -226,7 +245,7 @@ describe('replay of recorded histories', () => {
 
   it('has histories of every workflow type to replay', () => {
     const files = fs.readdirSync(DIR).filter((f) => f.endsWith('.json'));
-    expect(files.map((f) => f.split('--')[0]).sort()).toEqual(expect.arrayContaining(['dailyDigestWorkflow', 'diagnosticsWorkflow', 'feedbackWorkflow', 'kernelTestWorkflow', 'procedureWorkflow', 'dossierWorkflow', 'consultationWorkflow', 'paymentWorkflow', 'reconciliationWorkflow', 'paymentInquiryWorkflow', 'serviceOnboardingWorkflow']));
+    expect(files.map((f) => f.split('--')[0]).sort()).toEqual(expect.arrayContaining(['dailyDigestWorkflow', 'diagnosticsWorkflow', 'feedbackWorkflow', 'kernelTestWorkflow', 'procedureWorkflow', 'dossierWorkflow', 'consultationWorkflow', 'paymentWorkflow', 'reconciliationWorkflow', 'paymentInquiryWorkflow', 'serviceOnboardingWorkflow', 'mailRedeliveryWorkflow']));
   });
 
   it('replays every recorded history without non-determinism', async () => {

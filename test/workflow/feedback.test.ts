@@ -10,7 +10,8 @@ import type { Actor } from '../../domain/roles';
 import { caseViewQuery, completeTaskUpdate } from '../../workflows/lib/kernel';
 import { clarificationSignal, feedbackWorkflow } from '../../workflows/feedback';
 import { taskOpen, timeSkipping, type TimeSkipping } from '../helpers/harness';
-import { mailMatching } from '../helpers/system';
+import { eventually, mailMatching, system } from '../helpers/system';
+import { redeliverDue } from '../../db/mail-ledger';
 import { createMailer, type Mailer } from '../../activities/mailer';
 import { freePort } from '../../infra/ports';
 
@@ -191,7 +192,7 @@ describe('feedbackWorkflow with the mail relay down (time skipping)', () => {
     mailer?.close();
   });
 
-  it('a receipt still undeliverable after its retries is audited; the case is at classification all along', async () => {
+  it('the receipt waits in the outbox while the relay is down; the case goes on; the redelivery pass sends it once', async () => {
     await harness.withWorker(async () => {
       const { env, db } = harness;
       const code = nextCode();
@@ -202,13 +203,30 @@ describe('feedbackWorkflow with the mail relay down (time skipping)', () => {
       // The classification task does not wait for the receipt.
       await taskOpen(handle, `${code}:classify:1`);
       expect((await auditStore(db).forCase('feedback', code)).map((e) => e.action)).not.toContain('notification.failed');
-      // Past the receipt's ten attempts (back-off from 5 s doubling to 10 min: ≈40 min).
       await env.sleep('3 hours');
-      const failed = (await auditStore(db).forCase('feedback', code)).find((e) => e.action === 'notification.failed');
-      expect(failed?.after).toMatchObject({ kind: 'receipt' });
+      // The receipt activity completed: the message is queued, nothing failed, the case goes on.
+      const email = `${code.toLowerCase()}@nguoidan.motcua.local`;
+      const key = `feedback:${code}:receipt:1:${email}`;
+      const queued = await db('sent_emails').where({ dedupe_key: key }).first();
+      expect(queued).toMatchObject({ status: 'queued', case_type: 'feedback', case_id: code });
+      expect(queued.last_error).toMatch(/ECONNREFUSED/);
+      expect((await auditStore(db).forCase('feedback', code)).map((e) => e.action)).not.toContain('notification.failed');
       const view = await handle.query(caseViewQuery);
       expect(view.status).toBe('classifying');
       expect(view.openTasks.map((t) => t.taskId)).toEqual([`${code}:classify:1`]);
+      // The relay is back (the development sink): the next redelivery pass sends it, once.
+      const relay = createMailer({ smtpUrl: system.smtpUrl(), from: 'motcua <no-reply@motcua.local>' });
+      try {
+        const claimant = { id: 'redelivery', workflowId: 'mail-redelivery', runId: '-' };
+        const pass = { claimant, giveUpAfterMs: 72 * 3_600_000, keyPrefix: `feedback:${code}:`, now: new Date(Date.now() + 3_600_000) };
+        expect(await redeliverDue(db, relay, pass)).toMatchObject({ sent: 1 });
+        expect(await redeliverDue(db, relay, pass)).toMatchObject({ due: 0 });
+      } finally {
+        relay.close();
+      }
+      const got = await eventually(() => mailMatching((m) => m.to.includes(email)), (m) => m.length >= 1, 'the receipt');
+      expect(got).toHaveLength(1);
+      expect(got[0]!.subject).toContain(code);
     });
   });
 });
