@@ -7,6 +7,13 @@ import type { ActivityOptions, LocalActivityOptions, RetryPolicy } from '@tempor
 
 export const TASK_QUEUE_DEFAULT = 'motcua';
 
+/**
+ * How long the API waits for Temporal to start a case workflow before it answers 503 (the
+ * client's own retries would take ≈20 s). A start whose answer was lost is made good by the intake
+ * recovery pass (api/services/intake-recovery.ts).
+ */
+export const WORKFLOW_START_DEADLINE_MS = 5_000;
+
 /** Custom search attributes, registered on the dev server at start-up (and by operators in production). */
 export const SEARCH_ATTRIBUTES = {
   MotcuaCaseType: 'Keyword',

@@ -11,6 +11,7 @@ import { createMailer, type Mailer } from '../activities/mailer';
 import { createDb, migrateLatest, type Db } from '../db/knex';
 import { createWorker, installSdkLogger } from '../worker/worker';
 import { ensureSchedules } from '../worker/schedules';
+import { startIntakeRecovery } from '../api/services/intake-recovery';
 import { paymentStore } from '../db/payment-store';
 import type { Config } from './config';
 import type { Endpoints } from './local';
@@ -45,6 +46,7 @@ export async function createRuntime(
   let worker: Worker | undefined;
   let workerRun: Promise<void> | undefined;
   let nativeConnection: NativeConnection | undefined;
+  let recovery: { stop(): Promise<void> } | undefined;
   if (opts.worker) {
     installSdkLogger(config.logLevel, { metricsAddress: config.worker.metricsAddress });
     nativeConnection = await NativeConnection.connect({ address: endpoints.temporalAddress });
@@ -59,6 +61,8 @@ export async function createRuntime(
     await ensureSchedules(client, config.temporal.taskQueue, providers);
     workerRun = worker.run();
     workerRun.catch((err: unknown) => logger.fatal({ err }, 'worker stopped'));
+    // Cases received while Temporal could not start their workflows are started here, every minute.
+    recovery = startIntakeRecovery({ db, temporal: client, taskQueue: config.temporal.taskQueue, operatorAgencyId: config.operatorAgencyId, logger });
   }
 
   let server: http.Server | undefined;
@@ -97,6 +101,7 @@ export async function createRuntime(
     async stop() {
       if (server) await new Promise<void>((resolve) => server!.close(() => resolve()));
       server?.closeAllConnections();
+      await recovery?.stop();
       if (worker && worker.getState() === 'RUNNING') worker.shutdown();
       await workerRun?.catch(() => undefined);
       await nativeConnection?.close();

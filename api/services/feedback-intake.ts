@@ -11,6 +11,7 @@ import { localDay } from '../../domain/calendar';
 import { paknCode } from '../../domain/codes';
 import { DUPLICATE_WINDOW_DAYS, normaliseContent, type FeedbackChannel } from '../../domain/feedback';
 import { feedbackWorkflow } from '../../workflows/feedback';
+import { WORKFLOW_START_DEADLINE_MS } from '../../temporal.config';
 
 export interface FeedbackAttachment {
   fileName: string;
@@ -26,7 +27,28 @@ export interface FeedbackSubmission {
   submitter: { fullName: string; address: string; phone: string; email: string };
 }
 
-export function feedbackIntake(deps: { db: Db; temporal: Client; taskQueue: string; operatorAgencyId: string }) {
+type IntakeDeps = { db: Db; temporal: Client; taskQueue: string; operatorAgencyId: string };
+
+/**
+ * Starts the case workflow of a stored feedback row (ID = code; a second start finds the first).
+ * The start waits at most WORKFLOW_START_DEADLINE_MS for Temporal: an outage answers 503 in seconds, and a
+ * row whose start was lost is started by the intake recovery pass (intake-recovery.ts).
+ */
+export async function startFeedbackCase(deps: IntakeDeps, code: string): Promise<void> {
+  const row = await deps.db('feedback').where({ code }).first<{ received_at: Date; receiving_agency_id: string }>('received_at', 'receiving_agency_id');
+  if (!row) throw new Error(`no feedback ${code}`);
+  await deps.temporal.withDeadline(Date.now() + WORKFLOW_START_DEADLINE_MS, () =>
+    deps.temporal.workflow.start(feedbackWorkflow, {
+      taskQueue: deps.taskQueue,
+      workflowId: code,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      args: [{ code, receivedAtMs: row.received_at.getTime(), receivingAgencyId: row.receiving_agency_id, operatorAgencyId: deps.operatorAgencyId }],
+    }),
+  );
+}
+
+export function feedbackIntake(deps: IntakeDeps) {
   const intake = intakeStore(deps.db);
   return {
     async submit(o: { actorSub: string; actorIsCitizen: boolean; channel: FeedbackChannel; key?: string; body: FeedbackSubmission; attachments?: FeedbackAttachment[]; hashOf?: unknown; nowMs?: number }): Promise<{ statusCode: number; body: { code: string; status: string } }> {
@@ -74,14 +96,7 @@ export function feedbackIntake(deps: { db: Db; temporal: Client; taskQueue: stri
       });
       if (reservation.kind === 'done') return { statusCode: reservation.statusCode, body: reservation.response as { code: string; status: string } };
       const code = reservation.code;
-      const received = await deps.db('feedback').where({ code }).first<{ received_at: Date }>('received_at');
-      await deps.temporal.workflow.start(feedbackWorkflow, {
-        taskQueue: deps.taskQueue,
-        workflowId: code,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        args: [{ code, receivedAtMs: received.received_at.getTime(), receivingAgencyId: body.receivingAgencyId, operatorAgencyId: deps.operatorAgencyId }],
-      });
+      await startFeedbackCase(deps, code);
       const answer = { code, status: 'received' };
       await intake.complete({ scope, key: o.key, statusCode: 201, response: answer });
       return { statusCode: 201, body: answer };

@@ -18,6 +18,7 @@ import { createActivities } from '../../activities';
 import { createMailer, type Mailer } from '../../activities/mailer';
 import { createApp, type App } from '../../api/app';
 import { createAuthenticator, mintToken } from '../../api/auth';
+import { recoverIntakes } from '../../api/services/intake-recovery';
 import { auditStore } from '../../db/audit-store';
 import { createDb, type Db } from '../../db/knex';
 import { FEEDBACK_STEPS } from '../helpers/feedback-steps';
@@ -305,6 +306,17 @@ describe('Temporal dev server killed and restarted under load', () => {
       if (!running) orphans.push(code);
     }
     expect(orphans.filter((c) => hastyAcks.has(c))).toEqual([]);
+    // The intake recovery pass starts every case the hasty client left without a workflow, once.
+    const recovery = await recoverIntakes({ db, temporal: client, taskQueue, operatorAgencyId: 'VPCP' }, { codes: hastyRows, olderThanMs: 0 });
+    expect(recovery.failed).toEqual([]);
+    expect(recovery.started.map((s) => s.code)).toEqual(expect.arrayContaining(orphans));
+    for (const code of orphans) {
+      await eventually(() => db('tasks').where({ id: `${code}:classify:1` }).first(), (t) => !!t, `${code}: recovered case at classification`, 60_000);
+    }
+    const again = await recoverIntakes({ db, temporal: client, taskQueue, operatorAgencyId: 'VPCP' }, { codes: hastyRows, olderThanMs: 0 });
+    expect(again.started).toEqual([]);
+    const startedEvents = await db('audit_events').whereIn('case_id', hastyRows).where({ case_type: 'feedback', action: 'case.started' }).pluck('case_id');
+    expect(startedEvents.sort()).toEqual([...hastyRows].sort());
 
     // ---- the recovered cases still work: three of them run to publication through officers' updates ----
     const driven = [codes[0]!, codes[Math.floor(codes.length / 2)]!, codes.at(-1)!];
@@ -331,7 +343,7 @@ describe('Temporal dev server killed and restarted under load', () => {
         outages.map((o, i) => `outage ${i + 1}: down ${(o.downMs / 1000).toFixed(1)} s, restart ${(o.listeningMs / 1000).toFixed(1)} s to listening / ${(o.readyMs / 1000).toFixed(1)} s to ready, first 201 ${gap(o).toFixed(1)} s after the kill`).join('; ') +
         `; all ${codes.length} cases recovered (on the server, at their next task, 1 receipt each) ${(recoveryMs / 1000).toFixed(1)} s after the load stopped; ` +
         `${driven.length} driven to publication; worker re-created ${workerRestarts} time(s); ` +
-        `client without Idempotency-Key: ${hastyAcks.size} acknowledged, gave up on ${hastyGaveUp} 503s, leaving ${orphans.length} feedback row(s) without a workflow`,
+        `client without Idempotency-Key: ${hastyAcks.size} acknowledged, gave up on ${hastyGaveUp} 503s, leaving ${orphans.length} feedback row(s) without a workflow, all started by the intake recovery pass`,
     );
   }, 300_000);
 });
