@@ -17,7 +17,7 @@ export function createMetrics(opts: { mailOutbox?: () => Promise<Record<string, 
   if (mailOutbox) {
     new client.Gauge({
       name: 'motcua_mail_outbox_messages',
-      help: 'E-mails in the outbox by status: sending, sent, queued (waiting for redelivery), failed (given up)',
+      help: 'Undelivered e-mails in the outbox by status: sending, queued (waiting for redelivery), failed (given up)',
       labelNames: ['status'] as const,
       registers: [registry],
       async collect() {

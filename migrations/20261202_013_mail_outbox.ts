@@ -18,11 +18,12 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('failed_at', { useTz: true }).nullable().comment('When it was given up.');
   });
   await knex.raw(`comment on column sent_emails.status is 'sending | sent | queued (waiting for redelivery) | failed (given up).'`);
-  await knex.raw(`create index sent_emails_queued on sent_emails (next_attempt_at) where status in ('queued', 'sending')`);
+  // Only mail that is not delivered: the redelivery pass and the outbox gauge read this, never the sent history.
+  await knex.raw(`create index sent_emails_undelivered on sent_emails (status, next_attempt_at) where status <> 'sent'`);
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw('drop index if exists sent_emails_queued');
+  await knex.raw('drop index if exists sent_emails_undelivered');
   await knex.schema.alterTable('sent_emails', (t) => {
     for (const c of ['body', 'headers', 'case_type', 'case_id', 'agency_id', 'claimed_by', 'lease_until', 'next_attempt_at', 'last_error', 'failed_at']) t.dropColumn(c);
   });

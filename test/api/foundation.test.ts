@@ -57,6 +57,9 @@ describe('API skeleton', () => {
     const res = await request(app.app).get('/metrics').expect(200);
     expect(res.text).toMatch(/motcua_http_request_duration_seconds_bucket\{[^}]*route="\/health"/);
     expect(res.text).toMatch(/motcua_process_resident_memory_bytes/);
+    // The e-mail outbox, from the database: undelivered mail by status.
+    expect(res.text).toMatch(/motcua_mail_outbox_messages\{status="queued"\} \d+/);
+    expect(res.text).toMatch(/motcua_mail_outbox_messages\{status="failed"\} \d+/);
   });
 
   it('limits the request rate with a 429 problem', async () => {
