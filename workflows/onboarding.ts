@@ -17,7 +17,7 @@ import { ACTIVITY_IO, ACTIVITY_NOTIFY } from '../temporal.config';
 import { formatDate, localDay, parseDate, startOfDay } from '../domain/calendar/days';
 import { CHECK_IDS, MANUAL_CHECKLIST, PROBE_CHECKS, REGRESSION_CHECKS, type CheckId, type OnboardingStatus, type ServiceType, type TargetLevel } from '../domain/onboarding';
 import type { Actor } from '../domain/roles';
-import { CaseKernel } from './lib/kernel';
+import { CaseKernel, updateArrived } from './lib/kernel';
 
 const io = proxyActivities<Activities>(ACTIVITY_IO);
 const notify = proxyActivities<Activities>(ACTIVITY_NOTIFY);
@@ -63,6 +63,7 @@ export async function serviceOnboardingWorkflow(input: OnboardingInput): Promise
   setHandler(
     suspendServiceUpdate,
     async (a) => {
+      updateArrived();
       suspendAsk = a;
       await condition(() => suspendAsk !== a);
       return { status };
@@ -72,6 +73,7 @@ export async function serviceOnboardingWorkflow(input: OnboardingInput): Promise
   setHandler(
     resumeServiceUpdate,
     async (a) => {
+      updateArrived();
       resumeAsk = a;
       await condition(() => resumeAsk !== a); // answered after the next probe: live again only if it passed
       return { status };

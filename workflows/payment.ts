@@ -44,7 +44,7 @@ import {
 } from '../domain/payments';
 import type { Actor } from '../domain/roles';
 import { dossierPaidSignal } from './dossier';
-import { CaseKernel } from './lib/kernel';
+import { CaseKernel, updateArrived } from './lib/kernel';
 
 const io = proxyActivities<Activities>(ACTIVITY_IO);
 /** Statement fetching and matching can take minutes on a large day. */
@@ -110,6 +110,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentView>
   setHandler(paymentViewQuery, view);
   setHandler(paymentCallbackSignal, (c) => void callbacks.push(c));
   setHandler(paymentCheckoutUpdate, async () => {
+    updateArrived();
     await condition(() => k.policy !== undefined);
     checkout ??= checkoutIo.requestCheckout(reference).then(
       (r) => {
@@ -131,6 +132,7 @@ export async function paymentWorkflow(input: PaymentInput): Promise<PaymentView>
   setHandler(
     paymentRefundUpdate,
     async (r) => {
+      updateArrived();
       refund = r;
       await condition(() => status !== 'paid' || refundError !== undefined);
       if (refundError) throw ApplicationFailure.create({ type: 'WrongStep', message: `The provider refused the refund: ${refundError}`, nonRetryable: true });

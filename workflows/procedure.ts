@@ -40,7 +40,7 @@ import {
 } from '../domain/procedures';
 import type { Actor } from '../domain/roles';
 import type { Refusal } from '../domain/tasks';
-import { CaseKernel } from './lib/kernel';
+import { CaseKernel, updateArrived } from './lib/kernel';
 
 const io = proxyActivities<Activities>(ACTIVITY_IO);
 
@@ -119,6 +119,7 @@ export async function procedureWorkflow(input: ProcedureInput): Promise<Procedur
   setHandler(
     editProcedureDraftUpdate,
     async (i) => {
+      updateArrived();
       await condition(() => ready); // an edit may arrive before the case has pinned its policy
       editors.add(i.actor.sub);
       decision = i.decision;
@@ -141,6 +142,7 @@ export async function procedureWorkflow(input: ProcedureInput): Promise<Procedur
   setHandler(
     withdrawProcedureUpdate,
     async (i) => {
+      updateArrived();
       withdrawal = i.withdrawal;
       syncData();
       await k.audit('procedure.withdrawal_decided', i.actor, null, { ...i.withdrawal });

@@ -4,6 +4,7 @@
  * threshold; updates are validated; decisions are audited in a verifiable chain.
  */
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { temporal } from '@temporalio/proto';
 import { auditStore } from '../../db/audit-store';
 import type { Db } from '../../db/knex';
 import { builtInCalendar } from '../../domain/calendar';
@@ -18,6 +19,7 @@ import { mailMatching, uniqueId } from '../helpers/system';
 const officer: Actor = { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' };
 const otherOfficer: Actor = { sub: 'officer-stc-09', role: 'officer', agencyId: 'H99.21' };
 const supervisor: Actor = { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' };
+const EventType = temporal.api.enums.v1.EventType;
 const scope = { 'H99.20': ['H99.20', 'H99.20.01'], 'H99.21': ['H99.21'] };
 
 describe('case kernel (time skipping, real PostgreSQL and SMTP)', () => {
@@ -123,6 +125,23 @@ describe('case kernel (time skipping, real PostgreSQL and SMTP)', () => {
       expect(events.map((e) => e.action)).toEqual(['case.started', 'task.opened', 'task.reassigned', 'task.completed', 'task.opened', 'task.completed', 'case.closed']);
       expect(events[3]).toMatchObject({ actor: 'officer-stp-02', actor_role: 'officer', after: expect.objectContaining({ outcome: 'approve' }) });
       expect(await auditStore(db).verify('test', caseId)).toEqual({ ok: true, events: 7 });
+
+      // No write happens in the workflow task that accepts an update: that task could still be
+      // lost (a server crash) with the update, so its writes are scheduled activities, recorded
+      // with the acceptance, never local activities run before it (update-writes-after-record).
+      const history = (await handle.fetchHistory()).events ?? [];
+      const type = (e: (typeof history)[number]) => String(e.eventType);
+      const accepted = history.map((e, i) => [e, i] as const).filter(([e]) => type(e) === String(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED));
+      expect(accepted).toHaveLength(3); // reassign, review, approve
+      for (const [, i] of accepted) {
+        let from = i;
+        while (type(history[from - 1]!) !== String(EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED)) from--;
+        let to = i;
+        while (to < history.length && type(history[to]!) !== String(EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED)) to++;
+        const sameTask = history.slice(from, to);
+        expect(sameTask.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toEqual([]);
+        expect(sameTask.some((e) => type(e) === String(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED))).toBe(true);
+      }
     });
   });
 

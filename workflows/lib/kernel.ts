@@ -54,12 +54,38 @@ const notify = proxyActivities<Activities>(ACTIVITY_NOTIFY);
 const local = proxyLocalActivities<Activities>(LOCAL_IO);
 
 /**
+ * An update is durable only once the workflow task that accepted it is recorded by the server. A
+ * local activity runs inside that task, before it is recorded: had the server lost the task (killed
+ * under load), the update would be gone while the activity's write stayed — a task closed in the
+ * inbox that is still open in the case, an audit event for a decision never taken (found by the
+ * Temporal-restart fault test). So from an update handler's start until a scheduled activity
+ * completes (proof that the task was recorded), the kernel's writes go out as scheduled
+ * activities. Module state is per workflow: the SDK gives each workflow its own module cache.
+ */
+let updateUnrecorded = false;
+
+/** Called first by every update handler (kernel and processes). */
+export function updateArrived(): void {
+  if (patched('update-writes-after-record')) updateUnrecorded = true;
+}
+
+const recordedIo = new Proxy(io, {
+  get: (target, name: string) =>
+    (...args: unknown[]) =>
+      (target[name as keyof typeof io] as (...a: unknown[]) => Promise<unknown>)(...args).finally(() => {
+        updateUnrecorded = false;
+      }),
+}) as typeof io;
+
+/**
  * The kernel's database writes: local activities (LOCAL_IO) — one workflow task opens a task row
- * and audits it instead of a server round trip per write. Cases started before keep scheduled
- * activities for the part of their history already written.
+ * and audits it instead of a server round trip per write — except while an update is not yet
+ * recorded (above). Cases started before keep scheduled activities for the part of their history
+ * already written.
  */
 export function caseDb(): typeof io {
-  return patched('kernel-local-io') ? local : io;
+  if (!patched('kernel-local-io')) return io;
+  return updateUnrecorded ? recordedIo : local;
 }
 
 function refuse(r: Refusal | undefined): void {
@@ -341,6 +367,7 @@ export class CaseKernel {
   }
 
   private async assign(i: TaskActionInput, assignee: string | null, action: string): Promise<CaseView> {
+    updateArrived();
     const t = this.open.get(i.taskId)!;
     const before = { assignee: t.assignee ?? null };
     t.assignee = assignee ?? undefined;
@@ -353,6 +380,7 @@ export class CaseKernel {
   }
 
   private async complete(i: CompleteTaskInput): Promise<CaseView> {
+    updateArrived();
     const t = this.open.get(i.taskId)!;
     this.open.delete(i.taskId); // synchronously: a concurrent second decision is rejected by its validator
     const d: Decision = { taskId: t.taskId, step: t.step, outcome: i.outcome, actor: i.actor, payload: i.payload ?? {}, atMs: Date.now() };
