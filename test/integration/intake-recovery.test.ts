@@ -15,6 +15,7 @@ import { procedureStore } from '../../db/procedure-store';
 import { DEMO_CATALOGUE } from '../../db/seed-catalogue';
 import { freePort } from '../../infra/ports';
 import { WORKFLOW_START_DEADLINE_MS } from '../../temporal.config';
+import { feedbackWorkflow } from '../../workflows';
 import { eventually, systemContext, uniqueId, type SystemContext } from '../helpers/system';
 
 describe('intake recovery (dev server, PostgreSQL)', () => {
@@ -70,7 +71,7 @@ describe('intake recovery (dev server, PostgreSQL)', () => {
     const codes = [feedbackCode, dossierCode];
     const deps = { db: ctx.db, temporal: ctx.client, taskQueue: ctx.taskQueue, operatorAgencyId: 'VPCP' };
     // Too recent for the pass: an intake may still be starting it.
-    expect(await recoverIntakes(deps, { codes })).toEqual({ started: [], failed: [] });
+    expect(await recoverIntakes(deps, { codes })).toEqual({ started: [], failed: [], closed: [] });
 
     const worker = await ctx.createWorker();
     await worker.runUntil(async () => {
@@ -83,11 +84,24 @@ describe('intake recovery (dev server, PostgreSQL)', () => {
       await eventually(() => ctx.db('tasks').where({ id: `${feedbackCode}:classify:1` }).first(), (t) => !!t, 'the feedback case at classification', 60_000);
       await eventually(() => ctx.db('tasks').where({ id: `${dossierCode}:check:1` }).first(), (t) => !!t, 'the dossier case at its first check', 60_000);
       // Both started now: the next pass has nothing to do.
-      expect(await recoverIntakes(deps, { codes, olderThanMs: 0 })).toEqual({ started: [], failed: [] });
+      expect(await recoverIntakes(deps, { codes, olderThanMs: 0 })).toEqual({ started: [], failed: [], closed: [] });
     });
     const started2 = await ctx.db('audit_events').whereIn('case_id', codes).where({ action: 'case.started' }).select('case_type', 'case_id');
     expect(started2).toHaveLength(2);
     const dossierRun = await ctx.client.workflow.getHandle(dossierCode).describe();
     expect(dossierRun.status.name).toBe('RUNNING');
+  });
+
+  it('leaves to an operator a row whose workflow closed before starting the case, and rows older than the window', async () => {
+    const code = `PAKN.29991231.${String(Math.floor(Math.random() * 9000) + 1000)}`;
+    const old = `PAKN.29991230.${String(Math.floor(Math.random() * 9000) + 1000)}`;
+    const row = (c: string, receivedAt: Date) => ({ code: c, status: 'received', channel: 'portal', submitted_by: 'citizen-recovery', title: 'Phản ánh', content: 'Nội dung phản ánh để thử phục hồi.', receiving_agency_id: 'H99.20', received_at: receivedAt });
+    await ctx.db('feedback').insert([row(code, new Date(Date.now() - 600_000)), row(old, new Date(Date.now() - 8 * 86_400_000))]);
+    // Started and terminated before any worker ran it: no case.started, and its ID may not be reused.
+    const h = await ctx.client.workflow.start(feedbackWorkflow, { taskQueue: ctx.taskQueue, workflowId: code, args: [{ code, receivedAtMs: Date.now(), receivingAgencyId: 'H99.20', operatorAgencyId: 'VPCP' }] });
+    await h.terminate('test: closed before the case started');
+    const deps = { db: ctx.db, temporal: ctx.client, taskQueue: ctx.taskQueue, operatorAgencyId: 'VPCP' };
+    expect(await recoverIntakes(deps, { codes: [code, old] })).toEqual({ started: [], failed: [], closed: [{ caseType: 'feedback', code }] });
+    await expect(ctx.client.workflow.getHandle(old).describe()).rejects.toThrow();
   });
 });
