@@ -114,6 +114,7 @@ function isUnavailable(err: unknown): boolean {
 export const errorMapper: ErrorRequestHandler = (err: unknown, req, res, _next) => {
   if (res.headersSent) return;
   if (err instanceof HttpError) {
+    if (err.status === 503) res.setHeader('Retry-After', '5');
     return sendProblem(req, res, err.status, err.title, err.message, err.extra);
   }
   if (err instanceof CaslForbiddenError) {

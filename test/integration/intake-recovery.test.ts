@@ -37,9 +37,10 @@ describe('intake recovery (dev server, PostgreSQL)', () => {
     await procedureStore(ctx.db).activate(procedureCode, 1, '2020-01-01');
   });
   afterAll(async () => {
+    // The client first: its calls still waiting on the silent server end as cancelled (not retried).
+    await silent?.close().catch(() => undefined);
     for (const s of sockets) s.destroy();
     await new Promise<void>((resolve) => (blackhole ? blackhole.close(() => resolve()) : resolve()));
-    await silent?.close().catch(() => undefined);
     await ctx?.close();
   });
 
