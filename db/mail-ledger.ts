@@ -187,9 +187,13 @@ export async function redeliverDue(db: Db, mailer: Mailer, opts: { claimant: Mai
   for (const key of keys) {
     const row = await claim(db, key as string, opts.claimant, now);
     if (!row) continue; // delivered or taken by another sender in the meantime
-    const outcome = now.getTime() - new Date(row.created_at).getTime() > opts.giveUpAfterMs
-      ? (await giveUp(db, row, `undelivered after ${row.attempts - 1} attempts since ${new Date(row.created_at).toISOString()}`, opts.claimant, now), 'failed' as const)
-      : await attempt(db, mailer, row, opts.claimant, now);
+    let outcome: Delivery;
+    if (now.getTime() - new Date(row.created_at).getTime() > opts.giveUpAfterMs) {
+      await giveUp(db, row, `undelivered after ${row.attempts - 1} attempts since ${new Date(row.created_at).toISOString()}`, opts.claimant, now);
+      outcome = 'failed';
+    } else {
+      outcome = await attempt(db, mailer, row, opts.claimant, now);
+    }
     if (outcome === 'sent') result.sent++;
     else if (outcome === 'failed') result.failed++;
     else result.queued++;

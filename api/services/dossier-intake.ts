@@ -4,7 +4,7 @@
  * one transaction with the Idempotency-Key (a gapless daily sequence per agency); then the workflow
  * starts with the code as its ID (a retry re-uses it).
  */
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { intakeStore, requestHash } from '../../db/intake-store';
 import type { Db } from '../../db/knex';
 import { procedureStore } from '../../db/procedure-store';
@@ -13,7 +13,7 @@ import { dossierCode } from '../../domain/codes';
 import type { DossierChannel, ReturnMethod } from '../../domain/dossiers';
 import type { ProcedureRecord } from '../../domain/procedures';
 import { dossierWorkflow } from '../../workflows/dossier';
-import { WORKFLOW_START_DEADLINE_MS } from '../../temporal.config';
+import { startCaseWorkflow } from './case-start';
 import { InputError } from '../errors';
 
 export interface DossierSubmission {
@@ -26,41 +26,27 @@ export interface DossierSubmission {
 
 const feeTotal = (r: ProcedureRecord) => r.fees.reduce((sum, f) => sum + f.amountVnd, 0);
 
-/**
- * Starts the case workflow of a stored dossier row with the procedure version pinned at intake
- * (ID = code; a second start finds the first), waiting at most WORKFLOW_START_DEADLINE_MS for Temporal; a
- * row whose start was lost is started by the intake recovery pass (intake-recovery.ts).
- */
+/** Starts the case workflow of a stored dossier row with the procedure version pinned at intake (see case-start.ts). */
 export async function startDossierCase(deps: { db: Db; temporal: Client; taskQueue: string }, code: string): Promise<{ version: number }> {
   const row = await deps.db('dossiers').where({ code }).first<{ received_at: Date; procedure_code: string; procedure_version: number; paper: boolean; channel: DossierChannel; agency_id: string } | undefined>();
   if (!row) throw new Error(`no dossier ${code}`);
   const pinned = await procedureStore(deps.db).get(row.procedure_code, row.procedure_version);
   if (!pinned) throw new Error(`dossier ${code}: procedure ${row.procedure_code} v${row.procedure_version} not found`);
-  await deps.temporal.withDeadline(Date.now() + WORKFLOW_START_DEADLINE_MS, () =>
-    deps.temporal.workflow.start(dossierWorkflow, {
-      taskQueue: deps.taskQueue,
-      workflowId: code,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      args: [
-        {
-          code,
-          agencyId: row.agency_id,
-          receivedAtMs: row.received_at.getTime(),
-          channel: row.channel,
-          paper: row.paper,
-          procedure: {
-            code: pinned.code,
-            version: pinned.version,
-            name: pinned.name,
-            workingDays: pinned.record.timeLimit.workingDays,
-            calendarDays: pinned.record.timeLimit.calendarDays,
-            feeTotalVnd: feeTotal(pinned.record),
-          },
-        },
-      ],
-    }),
-  );
+  await startCaseWorkflow(deps, dossierWorkflow, code, {
+    code,
+    agencyId: row.agency_id,
+    receivedAtMs: row.received_at.getTime(),
+    channel: row.channel,
+    paper: row.paper,
+    procedure: {
+      code: pinned.code,
+      version: pinned.version,
+      name: pinned.name,
+      workingDays: pinned.record.timeLimit.workingDays,
+      calendarDays: pinned.record.timeLimit.calendarDays,
+      feeTotalVnd: feeTotal(pinned.record),
+    },
+  });
   return { version: pinned.version };
 }
 

@@ -4,14 +4,14 @@
  * code as its ID (a retry re-uses it), then the stored answer.
  */
 import { createHash } from 'node:crypto';
-import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { intakeStore, requestHash } from '../../db/intake-store';
 import type { Db } from '../../db/knex';
 import { localDay } from '../../domain/calendar';
 import { paknCode } from '../../domain/codes';
 import { DUPLICATE_WINDOW_DAYS, normaliseContent, type FeedbackChannel } from '../../domain/feedback';
 import { feedbackWorkflow } from '../../workflows/feedback';
-import { WORKFLOW_START_DEADLINE_MS } from '../../temporal.config';
+import { startCaseWorkflow } from './case-start';
 
 export interface FeedbackAttachment {
   fileName: string;
@@ -29,23 +29,11 @@ export interface FeedbackSubmission {
 
 type IntakeDeps = { db: Db; temporal: Client; taskQueue: string; operatorAgencyId: string };
 
-/**
- * Starts the case workflow of a stored feedback row (ID = code; a second start finds the first).
- * The start waits at most WORKFLOW_START_DEADLINE_MS for Temporal: an outage answers 503 in seconds, and a
- * row whose start was lost is started by the intake recovery pass (intake-recovery.ts).
- */
+/** Starts the case workflow of a stored feedback row (see case-start.ts). */
 export async function startFeedbackCase(deps: IntakeDeps, code: string): Promise<void> {
   const row = await deps.db('feedback').where({ code }).first<{ received_at: Date; receiving_agency_id: string }>('received_at', 'receiving_agency_id');
   if (!row) throw new Error(`no feedback ${code}`);
-  await deps.temporal.withDeadline(Date.now() + WORKFLOW_START_DEADLINE_MS, () =>
-    deps.temporal.workflow.start(feedbackWorkflow, {
-      taskQueue: deps.taskQueue,
-      workflowId: code,
-      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      args: [{ code, receivedAtMs: row.received_at.getTime(), receivingAgencyId: row.receiving_agency_id, operatorAgencyId: deps.operatorAgencyId }],
-    }),
-  );
+  await startCaseWorkflow(deps, feedbackWorkflow, code, { code, receivedAtMs: row.received_at.getTime(), receivingAgencyId: row.receiving_agency_id, operatorAgencyId: deps.operatorAgencyId });
 }
 
 export function feedbackIntake(deps: IntakeDeps) {
