@@ -2,7 +2,7 @@
  * Activities of the case kernel: the tasks read model, the audit log, deadline alerts with their
  * e-mails, and the legal-time snapshot a case pins at start. Each is idempotent.
  */
-import { auditStore, type AuditEventInput } from '../db/audit-store';
+import { appendIn, auditStore, type AuditEventInput } from '../db/audit-store';
 import { alertStore, type AlertRow } from '../db/alert-store';
 import { agencyStore } from '../db/agency-store';
 import { legalTimeStore } from '../db/legal-time-store';
@@ -22,6 +22,11 @@ export interface OpenTaskInput {
   dueAtMs?: number;
   openedAtMs: number;
 }
+
+/** The task-row write of an officer's action (claim, release, reassign: `assign`; decision: `finish`). */
+export type TaskActionWrite =
+  | { kind: 'assign'; taskId: string; assignee: string | null; atMs: number }
+  | { kind: 'finish'; taskId: string; status: 'done' | 'cancelled'; outcome?: string; completedBy?: string; atMs: number };
 
 export interface RaiseAlertInput {
   caseType: string;
@@ -109,6 +114,16 @@ export function kernelActivities(deps: ActivityDeps) {
     },
     async appendAudit(e: AuditEventInput): Promise<void> {
       await audit.append(e);
+    },
+    /** An officer's action: its task-row write and its audit event, in one transaction. */
+    async recordTaskAction(i: { task: TaskActionWrite; audit: AuditEventInput }): Promise<void> {
+      await deps.db.transaction(async (trx) => {
+        const rows = taskStore(trx);
+        const w = i.task;
+        if (w.kind === 'assign') await rows.setAssignee(w.taskId, w.assignee, new Date(w.atMs));
+        else await rows.finish(w.taskId, { status: w.status, outcome: w.outcome, completedBy: w.completedBy, at: new Date(w.atMs) });
+        await appendIn(trx, i.audit);
+      });
     },
     /**
      * One alert row per (case, clock, threshold), and one e-mail per recipient: the supervisors of

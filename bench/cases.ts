@@ -7,6 +7,7 @@
  *  - `decisions`: an officer's decision round trip through the API (CASL, update, validator, task
  *    close, audit append) vs a no-op workflow update, p50/p99 (goal p99 ≤ 2×).
  */
+import { temporal } from '@temporalio/proto';
 import { startBenchSystem } from './system';
 import { percentile, type BenchResult } from './harness';
 import { finishSignal, noopUpdate, noopUpdateWorkflow, noopWorkflow } from './workflows';
@@ -33,6 +34,21 @@ export async function casesBench(opts: { smoke: boolean }): Promise<BenchResult[
   try {
     const citizen = await sys.token('citizen-bench', 'citizen');
     const operator = await sys.token('operator-01', 'operator', 'VPCP');
+
+    /** `BENCH_TRACE=1`: one case's history, each event with the time since the one before it. */
+    const trace = async (workflowId: string): Promise<void> => {
+      const hist = await client.workflow.getHandle(workflowId).fetchHistory();
+      let prev = 0;
+      console.log(`history of ${workflowId}:`);
+      for (const e of hist.events ?? []) {
+        const t = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
+        const type = String(temporal.api.enums.v1.EventType[e.eventType ?? 0]).replace('EVENT_TYPE_', '');
+        const name = e.activityTaskScheduledEventAttributes?.activityType?.name ?? e.markerRecordedEventAttributes?.markerName ?? '';
+        const of = e.activityTaskStartedEventAttributes?.scheduledEventId ?? e.activityTaskCompletedEventAttributes?.scheduledEventId;
+        console.log(`  ${String(e.eventId).padStart(3)} ${type.padEnd(36)} +${String(prev ? t - prev : 0).padStart(5)} ms ${name}${of ? `of ${String(of)}` : ''}`);
+        prev = t;
+      }
+    };
 
     return await worker.runUntil(async (): Promise<BenchResult[]> => {
       // Warm-up: bundle loaded, connections open, plans cached.
@@ -84,16 +100,7 @@ export async function casesBench(opts: { smoke: boolean }): Promise<BenchResult[
       });
       polling = false;
       await poller;
-      if (process.env.BENCH_TRACE) {
-        const hist = await client.workflow.getHandle(codes[codes.length - 1]!).fetchHistory();
-        let prev = 0;
-        for (const e of hist.events ?? []) {
-          const t = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.round((e.eventTime?.nanos ?? 0) / 1e6);
-          const name = e.activityTaskScheduledEventAttributes?.activityType?.name ?? '';
-          console.log(String(e.eventType).padStart(3), String(prev ? t - prev : 0).padStart(6), 'ms', name);
-          prev = t;
-        }
-      }
+      if (process.env.BENCH_TRACE) await trace(codes[codes.length - 1]!);
       const baselinePerSecond = cases / (baselineMs / 1000);
       const apiPerSecond = cases / (apiMs / 1000);
 
@@ -118,6 +125,7 @@ export async function casesBench(opts: { smoke: boolean }): Promise<BenchResult[
         decided.push(performance.now() - s);
         if (res.status !== 200) throw new Error(`decision answered ${res.status}: ${await res.text()}`);
       }
+      if (process.env.BENCH_TRACE) await trace(codes[Math.floor(decisions / 2)]!);
       const d = { p50: percentile(decided, 50), p99: percentile(decided, 99) };
       const n = { p50: percentile(noop, 50), p99: percentile(noop, 99) };
       const round = (x: number) => Math.round(x * 10) / 10;

@@ -1,5 +1,6 @@
 /** The append-only audit log with a per-case hash chain. */
 import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
 import type { Db } from './knex';
 
 export interface AuditEventInput {
@@ -63,36 +64,42 @@ function lockKey(caseType: string, caseId: string): number {
   return createHash('sha256').update(`${caseType}:${caseId}`).digest().readInt32BE(0);
 }
 
+/**
+ * Appends once per dedupe key inside the caller's transaction; serialised per case (an advisory
+ * lock held to the end of the transaction) so the chain never forks.
+ */
+export async function appendIn(trx: Knex.Transaction, e: AuditEventInput): Promise<{ id: string; hash: string; duplicate: boolean }> {
+  await trx.raw('select pg_advisory_xact_lock(?, ?)', [424242, lockKey(e.caseType, e.caseId)]);
+  const existing = await trx<AuditRow>('audit_events').where({ dedupe_key: e.dedupeKey }).first();
+  if (existing) return { id: existing.id, hash: existing.hash, duplicate: true };
+  const last = await trx<AuditRow>('audit_events').where({ case_type: e.caseType, case_id: e.caseId }).orderBy('id', 'desc').first('hash');
+  const row = {
+    dedupe_key: e.dedupeKey,
+    case_type: e.caseType,
+    case_id: e.caseId,
+    agency_id: e.agencyId ?? null,
+    workflow_id: e.workflowId,
+    run_id: e.runId,
+    actor: e.actor,
+    actor_role: e.actorRole,
+    action: e.action,
+    before: e.before ?? null,
+    after: e.after ?? null,
+    at: new Date(e.at),
+    prev_hash: last?.hash ?? null,
+  };
+  const hash = eventHash(row.prev_hash, row);
+  const [inserted] = await trx('audit_events')
+    .insert({ ...row, before: row.before === null ? null : JSON.stringify(row.before), after: row.after === null ? null : JSON.stringify(row.after), hash })
+    .returning('id');
+  return { id: String((inserted as { id: string }).id), hash, duplicate: false };
+}
+
 export function auditStore(db: Db) {
   return {
     /** Appends once per dedupe key; serialised per case so the chain never forks. */
     async append(e: AuditEventInput): Promise<{ id: string; hash: string; duplicate: boolean }> {
-      return db.transaction(async (trx) => {
-        await trx.raw('select pg_advisory_xact_lock(?, ?)', [424242, lockKey(e.caseType, e.caseId)]);
-        const existing = await trx<AuditRow>('audit_events').where({ dedupe_key: e.dedupeKey }).first();
-        if (existing) return { id: existing.id, hash: existing.hash, duplicate: true };
-        const last = await trx<AuditRow>('audit_events').where({ case_type: e.caseType, case_id: e.caseId }).orderBy('id', 'desc').first('hash');
-        const row = {
-          dedupe_key: e.dedupeKey,
-          case_type: e.caseType,
-          case_id: e.caseId,
-          agency_id: e.agencyId ?? null,
-          workflow_id: e.workflowId,
-          run_id: e.runId,
-          actor: e.actor,
-          actor_role: e.actorRole,
-          action: e.action,
-          before: e.before ?? null,
-          after: e.after ?? null,
-          at: new Date(e.at),
-          prev_hash: last?.hash ?? null,
-        };
-        const hash = eventHash(row.prev_hash, row);
-        const [inserted] = await trx('audit_events')
-          .insert({ ...row, before: row.before === null ? null : JSON.stringify(row.before), after: row.after === null ? null : JSON.stringify(row.after), hash })
-          .returning('id');
-        return { id: String((inserted as { id: string }).id), hash, duplicate: false };
-      });
+      return db.transaction((trx) => appendIn(trx, e));
     },
     async forCase(caseType: string, caseId: string): Promise<AuditRow[]> {
       return db<AuditRow>('audit_events').where({ case_type: caseType, case_id: caseId }).orderBy('id');

@@ -45,10 +45,12 @@ export function taskStore(db: Db) {
         .merge(['title', 'due_at', 'priority', 'updated_at'])
         .whereIn('tasks.status', ['open', 'claimed']);
     },
+    /** Sets the holder; a write older than the row's last change (a late retry) changes nothing. */
     async setAssignee(id: string, assignee: string | null, at: Date): Promise<void> {
       await db('tasks')
         .where({ id })
         .whereIn('status', ['open', 'claimed'])
+        .where('updated_at', '<=', at)
         .update({ assignee, status: assignee ? 'claimed' : 'open', claimed_at: assignee ? at : null, updated_at: at });
     },
     async setDue(id: string, dueAt: Date | null, at: Date): Promise<void> {

@@ -34,6 +34,7 @@ export async function startTemporalDevServer(opts: {
   // Dynamic config that production clusters also want: updates and schedules on, fast visibility.
   args.push('--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true');
   args.push('--dynamic-config-value', 'frontend.workerVersioningWorkflowAPIs=true');
+  args.push('--dynamic-config-value', 'system.enableActivityEagerExecution=true');
 
   const child = spawn(opts.binary, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: false });
   let output = '';

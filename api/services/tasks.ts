@@ -16,6 +16,7 @@ import {
   reassignTaskUpdate,
   unclaimTaskUpdate,
   type CaseView,
+  type TaskActionView,
 } from '../../workflows/lib/case-messages';
 import { ConflictError, NotFoundError } from '../errors';
 import { refusalOf } from './refusals';
@@ -37,6 +38,28 @@ export function taskService(deps: { db: Db; temporal: Client }) {
     return row;
   }
 
+  /**
+   * A task action is answered by the case once Temporal has recorded it with its writes scheduled
+   * (`task-action-answers-on-record`); the officer is answered once those writes are applied, so
+   * the inbox and the audit log already show the action. Polls the task row and the audit events
+   * (2 ms apart for the first 100 ms); past 10 s — the workers are down or behind — the action
+   * stands (it is recorded and its writes will be applied) and the row is answered as it is.
+   */
+  async function writesApplied(req: Request, id: string, auditKeys: string[], settled: (t: TaskRow) => boolean): Promise<TaskRow> {
+    const started = Date.now();
+    for (let wait = 2; ; wait = Date.now() - started < 100 ? 2 : Math.min(wait * 1.5, 50)) {
+      const row = await deps.db<TaskRow & { audited: number }>('tasks')
+        .where({ id })
+        .first('*', deps.db.raw('(select count(*)::int from audit_events a where a.dedupe_key = any(?)) as audited', [auditKeys]));
+      const { audited, ...task } = row!;
+      if ((audited >= auditKeys.length && settled(task)) || Date.now() - started > 10_000) {
+        if (Date.now() - started > 10_000) req.log.warn({ taskId: id, auditKeys }, 'task action answered before its writes were applied');
+        return task;
+      }
+      await new Promise((r) => setTimeout(r, wait));
+    }
+  }
+
   async function act(req: Request, id: string, action: TaskAction, input: { outcome?: string; payload?: Record<string, unknown>; assignee?: string | null }): Promise<TaskActionResult> {
     const row = await visible(req, id);
     const caslAction = action === 'unclaim' ? 'claim' : action;
@@ -45,7 +68,7 @@ export function taskService(deps: { db: Db; temporal: Client }) {
     const handle = deps.temporal.workflow.getHandle(row.workflow_id);
     const base = { taskId: id, actor: req.user!, actorScope: req.scope };
     try {
-      let view: CaseView;
+      let view: TaskActionView;
       // The row is written just before the case makes the task decidable (a workflow task later):
       // a refusal "not open" for a row that is open is retried for up to 2 s before it is answered.
       const send = async <T>(fn: () => Promise<T>): Promise<T> => {
@@ -72,7 +95,11 @@ export function taskService(deps: { db: Db; temporal: Client }) {
           view = await send(() => handle.executeUpdate(completeTaskUpdate, { args: [{ ...base, outcome: input.outcome!, payload: input.payload }] }));
           break;
       }
-      return { task: (await tasks.get(id))!, case: view };
+      const { pendingWrites, ...caseView } = view;
+      const settled = (t: TaskRow): boolean =>
+        action === 'complete' ? t.status === 'done' : t.assignee === (action === 'claim' ? req.user!.sub : action === 'unclaim' ? null : (input.assignee ?? null));
+      const task = pendingWrites ? await writesApplied(req, id, pendingWrites.auditKeys, settled) : (await tasks.get(id))!;
+      return { task, case: caseView };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new ConflictError('The case is closed.');
       const refusal = refusalOf(err);

@@ -71,11 +71,15 @@ describe('inbox API with a running case', () => {
     const history = await request(api.app.app).get(`/cases/test/${caseId}/history`).set('Authorization', auditor).expect(200);
     const types = history.body.entries.map((e: { source: string; type: string }) => `${e.source}:${e.type}`);
     expect(types).toEqual(expect.arrayContaining(['audit:case.started', 'audit:task.claimed', 'audit:update.rejected', 'audit:task.completed', 'audit:case.closed', 'temporal:workflow_execution_started', 'temporal:workflow_execution_update_accepted', 'temporal:local_activity_completed', 'temporal:workflow_execution_completed']));
-    // The kernel's database writes are local activities (the timeline names each one), except the
-    // writes of a decision, which wait for the update to be recorded: scheduled activities.
+    // The kernel's database writes are local activities (the timeline names each one), except an
+    // officer's action, whose task row and audit event wait for the update to be recorded: one
+    // scheduled activity each (the claim and the decision).
     const local = history.body.entries.filter((e: { type: string }) => e.type === 'local_activity_completed').map((e: { detail: { activity: string } }) => e.detail.activity);
     expect(local).toEqual(expect.arrayContaining(['legalTimeSnapshot', 'openTask', 'appendAudit']));
     expect(local).not.toContain('finishTask');
+    expect(local).not.toContain('recordTaskAction');
+    const scheduled = history.body.entries.filter((e: { type: string }) => e.type === 'activity_task_completed').map((e: { detail: { activity: string } }) => e.detail.activity);
+    expect(scheduled.filter((a: string) => a === 'recordTaskAction').length).toBeGreaterThanOrEqual(2);
     expect(history.body.entries.find((e: { type: string }) => e.type === 'update.rejected').detail.after).toMatchObject({ refusal: 'OutcomeNotAllowed', update: 'complete' });
     const verify = await request(api.app.app).get(`/cases/test/${caseId}/history/verify`).set('Authorization', auditor).expect(200);
     expect(verify.body.ok).toBe(true);

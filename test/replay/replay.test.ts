@@ -60,43 +60,47 @@ async function record(only: string): Promise<void> {
       if (want('paymentWorkflow') || want('reconciliationWorkflow') || want('paymentInquiryWorkflow')) await recordPayments(ctx);
       if (want('serviceOnboardingWorkflow')) await recordOnboarding(ctx);
       if (want('mailRedeliveryWorkflow')) await recordMailRedelivery(ctx);
-      if (only !== '1') return;
-      const caseId = uniqueId('REPLAY');
-      const handle = await ctx.client.workflow.start(kernelTestWorkflow, { taskQueue: ctx.taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 5, withApproval: true }] });
-      const waitTask = (id: string) => taskOpen(handle, id);
-      await waitTask(`${caseId}:review:1`);
-      await handle.executeUpdate(claimTaskUpdate, { args: [{ taskId: `${caseId}:review:1`, actor: officer, actorScope: ['H99.20'] }] });
-      await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${caseId}:review:1`, actor: officer, actorScope: ['H99.20'], outcome: 'approve' }] });
-      await waitTask(`${caseId}:approve:1`);
-      await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${caseId}:approve:1`, actor: { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' }, actorScope: ['H99.20'], outcome: 'sign' }] });
-      await handle.result();
-      await save(caseId, 'kernelTestWorkflow');
-
-      const doctor = await ctx.client.workflow.start(diagnosticsWorkflow, { taskQueue: ctx.taskQueue, workflowId: uniqueId('replay-doctor'), args: [{ mailTo: 'ops@motcua.local', timerMs: 100 }] });
-      await doctor.result();
-      await save(doctor.workflowId, 'diagnosticsWorkflow');
-
-      // A feedback case through classification, transfer, answer, check and publication.
-      const code = `PAKN.20261123.${String(Math.floor(Math.random() * 9000) + 1000)}`;
-      await ctx.db('feedback').insert({ code, status: 'received', channel: 'portal', submitted_by: 'citizen-replay', title: 'Ghi lịch sử', content: 'Nội dung phản ánh để ghi lịch sử phát lại.', receiving_agency_id: 'H99.20', received_at: new Date() });
-      await ctx.db('feedback_submitters').insert({ code, full_name: 'Người ghi', address: 'Số 1', phone: '0900000000', email: 'replay@nguoidan.motcua.local' });
-      const fb = await ctx.client.workflow.start(feedbackWorkflow, { taskQueue: ctx.taskQueue, workflowId: code, args: [{ code, receivedAtMs: Date.now(), receivingAgencyId: 'H99.20', operatorAgencyId: 'VPCP' }] });
-      const step = async (taskId: string, actor: { sub: string; role: 'operator' | 'officer' | 'supervisor'; agencyId: string }, outcome: string, payload: Record<string, unknown> = {}) => {
-        await taskOpen(fb, taskId);
-        await fb.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor, actorScope: [actor.agencyId], outcome, payload }] });
-      };
-      const op = { sub: 'operator-01', role: 'operator' as const, agencyId: 'VPCP' };
-      await step(`${code}:classify:1`, op, 'within');
-      await step(`${code}:accept:1`, officer, 'accept');
-      await step(`${code}:draft:1`, officer, 'submit', { answer: 'Trả lời.' });
-      await step(`${code}:approve:1`, { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' }, 'approve');
-      await step(`${code}:check:1`, op, 'accept');
-      await fb.result();
-      await save(code, 'feedbackWorkflow');
-
-      const digest = await ctx.client.workflow.start(dailyDigestWorkflow, { taskQueue: ctx.taskQueue, workflowId: uniqueId('replay-digest'), args: [{ atMs: Date.parse('2026-11-25T00:00:00Z') }] });
-      await digest.result();
-      await save(digest.workflowId, 'dailyDigestWorkflow');
+      if (want('kernelTestWorkflow')) {
+        const caseId = uniqueId('REPLAY');
+        const handle = await ctx.client.workflow.start(kernelTestWorkflow, { taskQueue: ctx.taskQueue, workflowId: caseId, args: [{ caseId, agencyId: 'H99.20', workingDays: 5, withApproval: true }] });
+        const waitTask = (id: string) => taskOpen(handle, id);
+        await waitTask(`${caseId}:review:1`);
+        await handle.executeUpdate(claimTaskUpdate, { args: [{ taskId: `${caseId}:review:1`, actor: officer, actorScope: ['H99.20'] }] });
+        await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${caseId}:review:1`, actor: officer, actorScope: ['H99.20'], outcome: 'approve' }] });
+        await waitTask(`${caseId}:approve:1`);
+        await handle.executeUpdate(completeTaskUpdate, { args: [{ taskId: `${caseId}:approve:1`, actor: { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' }, actorScope: ['H99.20'], outcome: 'sign' }] });
+        await handle.result();
+        await save(caseId, 'kernelTestWorkflow');
+      }
+      if (want('diagnosticsWorkflow')) {
+        const doctor = await ctx.client.workflow.start(diagnosticsWorkflow, { taskQueue: ctx.taskQueue, workflowId: uniqueId('replay-doctor'), args: [{ mailTo: 'ops@motcua.local', timerMs: 100 }] });
+        await doctor.result();
+        await save(doctor.workflowId, 'diagnosticsWorkflow');
+      }
+      if (want('feedbackWorkflow')) {
+        // A feedback case through classification, transfer, answer, check and publication.
+        const code = `PAKN.20261123.${String(Math.floor(Math.random() * 9000) + 1000)}`;
+        await ctx.db('feedback').insert({ code, status: 'received', channel: 'portal', submitted_by: 'citizen-replay', title: 'Ghi lịch sử', content: 'Nội dung phản ánh để ghi lịch sử phát lại.', receiving_agency_id: 'H99.20', received_at: new Date() });
+        await ctx.db('feedback_submitters').insert({ code, full_name: 'Người ghi', address: 'Số 1', phone: '0900000000', email: 'replay@nguoidan.motcua.local' });
+        const fb = await ctx.client.workflow.start(feedbackWorkflow, { taskQueue: ctx.taskQueue, workflowId: code, args: [{ code, receivedAtMs: Date.now(), receivingAgencyId: 'H99.20', operatorAgencyId: 'VPCP' }] });
+        const step = async (taskId: string, actor: { sub: string; role: 'operator' | 'officer' | 'supervisor'; agencyId: string }, outcome: string, payload: Record<string, unknown> = {}) => {
+          await taskOpen(fb, taskId);
+          await fb.executeUpdate(completeTaskUpdate, { args: [{ taskId, actor, actorScope: [actor.agencyId], outcome, payload }] });
+        };
+        const op = { sub: 'operator-01', role: 'operator' as const, agencyId: 'VPCP' };
+        await step(`${code}:classify:1`, op, 'within');
+        await step(`${code}:accept:1`, officer, 'accept');
+        await step(`${code}:draft:1`, officer, 'submit', { answer: 'Trả lời.' });
+        await step(`${code}:approve:1`, { sub: 'supervisor-stp-01', role: 'supervisor', agencyId: 'H99.20' }, 'approve');
+        await step(`${code}:check:1`, op, 'accept');
+        await fb.result();
+        await save(code, 'feedbackWorkflow');
+      }
+      if (want('dailyDigestWorkflow')) {
+        const digest = await ctx.client.workflow.start(dailyDigestWorkflow, { taskQueue: ctx.taskQueue, workflowId: uniqueId('replay-digest'), args: [{ atMs: Date.parse('2026-11-25T00:00:00Z') }] });
+        await digest.result();
+        await save(digest.workflowId, 'dailyDigestWorkflow');
+      }
     });
   } finally {
     await ctx.close();

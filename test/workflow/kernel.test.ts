@@ -14,7 +14,7 @@ import type { Actor } from '../../domain/roles';
 import { caseViewQuery, claimTaskUpdate, completeTaskUpdate, reassignTaskUpdate } from '../../workflows/lib/kernel';
 import { extendSignal, kernelTestWorkflow } from '../workflows/kernel-test';
 import { taskOpen, timeSkipping, type TimeSkipping } from '../helpers/harness';
-import { mailMatching, uniqueId } from '../helpers/system';
+import { eventually, mailMatching, uniqueId } from '../helpers/system';
 
 const officer: Actor = { sub: 'officer-stp-01', role: 'officer', agencyId: 'H99.20' };
 const otherOfficer: Actor = { sub: 'officer-stc-09', role: 'officer', agencyId: 'H99.21' };
@@ -101,7 +101,8 @@ describe('case kernel (time skipping, real PostgreSQL and SMTP)', () => {
 
       const reassigned = await handle.executeUpdate(reassignTaskUpdate, { args: [{ taskId: review, actor: supervisor, actorScope: scope['H99.20'], assignee: 'officer-stp-02' }] });
       expect(reassigned.openTasks[0]).toMatchObject({ taskId: review, status: 'claimed', assignee: 'officer-stp-02' });
-      expect(await db('tasks').where({ id: review }).first()).toMatchObject({ status: 'claimed', assignee: 'officer-stp-02' });
+      // The update answers once it is recorded with its write scheduled: the row follows.
+      expect(await eventually(() => db('tasks').where({ id: review }).first(), (r) => r?.assignee === 'officer-stp-02', 'the reassigned row')).toMatchObject({ status: 'claimed', assignee: 'officer-stp-02' });
       // Claimed by someone else: the first officer may not decide.
       expect(await reject({ taskId: review, actor: officer, actorScope: scope['H99.20'], outcome: 'approve' })).toMatchObject({ type: 'NotEntitled' });
 
@@ -141,6 +142,8 @@ describe('case kernel (time skipping, real PostgreSQL and SMTP)', () => {
         const sameTask = history.slice(from, to);
         expect(sameTask.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toEqual([]);
         expect(sameTask.some((e) => type(e) === String(EventType.EVENT_TYPE_ACTIVITY_TASK_SCHEDULED))).toBe(true);
+        // …and the update completes in that same workflow task (task-action-answers-on-record).
+        expect(sameTask.some((e) => type(e) === String(EventType.EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_COMPLETED))).toBe(true);
       }
     });
   });

@@ -33,10 +33,18 @@ export interface CaseView {
   data: Record<string, unknown>;
 }
 
-export const completeTaskUpdate = defineUpdate<CaseView, [CompleteTaskInput]>('completeTask');
-export const claimTaskUpdate = defineUpdate<CaseView, [TaskActionInput]>('claimTask');
-export const unclaimTaskUpdate = defineUpdate<CaseView, [TaskActionInput]>('unclaimTask');
-export const reassignTaskUpdate = defineUpdate<CaseView, [ReassignTaskInput]>('reassignTask');
+/**
+ * A task action's answer: the case state after it, and the writes the action scheduled that were
+ * not yet applied when it answered (the API waits for them before answering the officer).
+ */
+export interface TaskActionView extends CaseView {
+  pendingWrites?: { auditKeys: string[] };
+}
+
+export const completeTaskUpdate = defineUpdate<TaskActionView, [CompleteTaskInput]>('completeTask');
+export const claimTaskUpdate = defineUpdate<TaskActionView, [TaskActionInput]>('claimTask');
+export const unclaimTaskUpdate = defineUpdate<TaskActionView, [TaskActionInput]>('unclaimTask');
+export const reassignTaskUpdate = defineUpdate<TaskActionView, [ReassignTaskInput]>('reassignTask');
 export const caseViewQuery = defineQuery<CaseView>('caseView');
 
 /** Failure types the API maps to HTTP statuses. */

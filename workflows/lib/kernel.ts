@@ -8,6 +8,7 @@ import {
   ApplicationFailure,
   allHandlersFinished,
   condition,
+  log,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -15,6 +16,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../../activities';
+import type { TaskActionWrite } from '../../activities/kernel';
 import { ACTIVITY_IO, ACTIVITY_NOTIFY, LOCAL_IO } from '../../temporal.config';
 import { builtInCalendar, calendarWithLoadedYears, type WorkingCalendar } from '../../domain/calendar';
 import {
@@ -45,6 +47,7 @@ import {
   type CaseView,
   type CompleteTaskInput,
   type TaskActionInput,
+  type TaskActionView,
 } from './case-messages';
 
 export * from './case-messages';
@@ -86,6 +89,13 @@ const recordedIo = new Proxy(io, {
 export function caseDb(): typeof io {
   if (!patched('kernel-local-io')) return io;
   return updateUnrecorded ? recordedIo : local;
+}
+
+/** See `CaseKernel.record`. */
+type AuditEventInput = Parameters<Activities['appendAudit']>[0];
+
+function answersOnRecord(): boolean {
+  return patched('task-action-answers-on-record');
 }
 
 function refuse(r: Refusal | undefined): void {
@@ -366,20 +376,22 @@ export class CaseKernel {
     await this.audit('task.cancelled', { sub: 'system', role: 'admin' }, null, { taskId });
   }
 
-  private async assign(i: TaskActionInput, assignee: string | null, action: string): Promise<CaseView> {
+  private async assign(i: TaskActionInput, assignee: string | null, action: string): Promise<TaskActionView> {
     updateArrived();
     const t = this.open.get(i.taskId)!;
     const before = { assignee: t.assignee ?? null };
     t.assignee = assignee ?? undefined;
     t.status = assignee ? 'claimed' : 'open';
     this.seq++;
+    const write = { kind: 'assign' as const, taskId: t.taskId, assignee, atMs: Date.now() };
+    if (answersOnRecord()) return this.record(write, this.auditEvent(action, i.actor, before, { taskId: t.taskId, assignee }));
     const audited = this.audit(action, i.actor, before, { taskId: t.taskId, assignee });
-    await caseDb().assignTask({ taskId: t.taskId, assignee, atMs: Date.now() });
+    await caseDb().assignTask(write);
     await audited;
     return this.view();
   }
 
-  private async complete(i: CompleteTaskInput): Promise<CaseView> {
+  private async complete(i: CompleteTaskInput): Promise<TaskActionView> {
     updateArrived();
     const t = this.open.get(i.taskId)!;
     this.open.delete(i.taskId); // synchronously: a concurrent second decision is rejected by its validator
@@ -387,10 +399,33 @@ export class CaseKernel {
     this.decisions.set(t.taskId, d);
     this.decisionLog.push(d);
     this.seq++;
-    const audited = this.audit('task.completed', i.actor, { status: t.status, assignee: t.assignee ?? null }, { taskId: t.taskId, step: t.step, outcome: i.outcome });
-    await caseDb().finishTask({ taskId: t.taskId, status: 'done', outcome: i.outcome, completedBy: i.actor.sub, atMs: d.atMs });
+    const write = { kind: 'finish' as const, taskId: t.taskId, status: 'done' as const, outcome: i.outcome, completedBy: i.actor.sub, atMs: d.atMs };
+    const before = { status: t.status, assignee: t.assignee ?? null };
+    const after = { taskId: t.taskId, step: t.step, outcome: i.outcome };
+    if (answersOnRecord()) return this.record(write, this.auditEvent('task.completed', i.actor, before, after));
+    const audited = this.audit('task.completed', i.actor, before, after);
+    await caseDb().finishTask(write);
     await audited;
     return this.view();
+  }
+
+  /**
+   * An officer's task action since `task-action-answers-on-record`: its task-row write and its
+   * audit event go out as one activity (one transaction), scheduled — the update is not recorded
+   * yet (`updateArrived`) — in the workflow task that accepts the update, and the update completes
+   * in that same workflow task. The server records the acceptance, the write and the answer at
+   * once: the action is as durable as when the answer waited for the writes, without the two
+   * activity round trips and the following workflow task (which also carried the case's next
+   * step) it used to wait for. The answer names the audit event; the API waits for the row and
+   * the event before it answers the officer, so the inbox and the audit log read as before.
+   */
+  private record(task: TaskActionWrite, audit: AuditEventInput): TaskActionView {
+    const recorded = this.auditChain.then(() => caseDb().recordTaskAction({ task, audit }));
+    this.auditChain = recorded.catch(() => undefined);
+    // It retries until it succeeds (RETRY_IO); only a non-retryable ValidationError ends it, a bug
+    // the workflow log and the API's wait both report.
+    void recorded.catch((err: unknown) => log.error('task action write failed', { taskId: task.taskId, error: String(err) }));
+    return { ...this.view(), pendingWrites: { auditKeys: [audit.dedupeKey] } };
   }
 
   // ---- audit and views ----------------------------------------------------------------------
@@ -400,8 +435,16 @@ export class CaseKernel {
    * issued, even when an update handler and the main flow audit at the same time.
    */
   audit(action: string, actor: { sub: string; role: Role | 'system' }, before: Record<string, unknown> | null, after: Record<string, unknown> | null): Promise<void> {
+    const event = this.auditEvent(action, actor, before, after);
+    const appended = this.auditChain.then(() => caseDb().appendAudit(event));
+    this.auditChain = appended.catch(() => undefined);
+    return appended;
+  }
+
+  /** The next audit event of this case (its dedupe key numbers it). */
+  private auditEvent(action: string, actor: { sub: string; role: Role | 'system' }, before: Record<string, unknown> | null, after: Record<string, unknown> | null): AuditEventInput {
     const info = workflowInfo();
-    const event = {
+    return {
       dedupeKey: `${info.workflowId}:${info.runId}:${++this.auditSeq}`,
       caseType: this.caseType,
       caseId: this.caseId,
@@ -415,9 +458,6 @@ export class CaseKernel {
       after,
       at: new Date().toISOString(),
     };
-    const appended = this.auditChain.then(() => caseDb().appendAudit(event));
-    this.auditChain = appended.catch(() => undefined);
-    return appended;
   }
 
   view(): CaseView {
@@ -445,7 +485,11 @@ export class CaseKernel {
     };
   }
 
-  /** Waits for in-flight update handlers before the workflow returns. */
+  /**
+   * Waits for in-flight update handlers before the workflow returns, and for the case's pending
+   * writes: the closing audit event is chained after every earlier one, officers' task-action
+   * writes included (`record`), so none is left unapplied when the run ends.
+   */
   async finish(status: string): Promise<CaseView> {
     this.status = status;
     for (const id of this.clocks.keys()) if (this.clocks.get(id)!.stoppedAtMs === undefined) this.clocks.set(id, stopClock(this.clock(id), Date.now()));
