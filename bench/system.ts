@@ -38,6 +38,18 @@ export async function startBenchSystem(name: string): Promise<BenchSystem> {
   const config = loadConfig({ ...process.env, NODE_ENV: 'test' });
   const infra = await startScratchInfra(config, { name: `bench-${name}`, log: () => undefined });
   const db = createDb(infra.databaseUrl, { poolMax: 10 });
+  if (process.env.BENCH_COUNT_QUERIES) {
+    const counts = new Map<string, number>();
+    db.on('query', (q: { sql: string }) => {
+      const k = q.sql.replace(/\$\d+|\?/g, '?').replace(/\s+/g, ' ').slice(0, 110);
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    });
+    process.on('exit', () => {
+      const all = [...counts.entries()].sort((a, b) => b[1] - a[1]);
+      console.log('queries total', all.reduce((s, [, n]) => s + n, 0));
+      for (const [k, n] of all.slice(0, 45)) console.log(String(n).padStart(7), k);
+    });
+  }
   const mailer = createMailer({ smtpUrl: infra.smtpUrl, from: 'motcua bench <bench@motcua.local>' });
   const connection = await Connection.connect({ address: infra.temporalAddress });
   const client = new Client({ connection });

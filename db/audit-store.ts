@@ -70,9 +70,16 @@ function lockKey(caseType: string, caseId: string): number {
  */
 export async function appendIn(trx: Knex.Transaction, e: AuditEventInput): Promise<{ id: string; hash: string; duplicate: boolean }> {
   await trx.raw('select pg_advisory_xact_lock(?, ?)', [424242, lockKey(e.caseType, e.caseId)]);
-  const existing = await trx<AuditRow>('audit_events').where({ dedupe_key: e.dedupeKey }).first();
-  if (existing) return { id: existing.id, hash: existing.hash, duplicate: true };
-  const last = await trx<AuditRow>('audit_events').where({ case_type: e.caseType, case_id: e.caseId }).orderBy('id', 'desc').first('hash');
+  // One round trip: the event if this key was appended before, and the case's chain head.
+  const { rows } = await trx.raw<{ rows: Array<{ id: string | null; hash: string | null; last_hash: string | null }> }>(
+    `select e.id, e.hash,
+            (select hash from audit_events where case_type = ? and case_id = ? order by id desc limit 1) as last_hash
+       from (select 1) one left join audit_events e on e.dedupe_key = ?`,
+    [e.caseType, e.caseId, e.dedupeKey],
+  );
+  const found = rows[0]!;
+  if (found.id !== null) return { id: String(found.id), hash: found.hash!, duplicate: true };
+  const last = { hash: found.last_hash };
   const row = {
     dedupe_key: e.dedupeKey,
     case_type: e.caseType,
