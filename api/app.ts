@@ -44,6 +44,8 @@ export interface AppDeps {
   logger: Logger;
   bodyLimit?: string;
   rateLimitPerMinute?: number;
+  /** How long a task action waits for its writes before it answers 202 (default 10 s). */
+  taskWritesWaitMs?: number;
   publicUrl?: string;
   /** The portal operator's agency (feedback classification and quality check). */
   operatorAgencyId?: string;
@@ -142,7 +144,7 @@ export function createApp(deps: AppDeps): App {
   app.use(healthRouter(api, deps));
   const legalTime = legalTimeService(legalTimeStore(deps.db));
   app.use(legalTimeRouter(api, { legalTime }));
-  app.use(taskRouter(api, { tasks: taskService({ db: deps.db, temporal: deps.temporal }) }));
+  app.use(taskRouter(api, { tasks: taskService({ db: deps.db, temporal: deps.temporal, writesWaitMs: deps.taskWritesWaitMs ?? 10_000 }) }));
   app.use(alertRouter(api, { db: deps.db }));
   app.use(historyRouter(api, { db: deps.db, temporal: deps.temporal }));
   app.use(procedureRouter(api, { db: deps.db, temporal: deps.temporal, taskQueue: deps.taskQueue }));

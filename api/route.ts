@@ -38,7 +38,7 @@ export interface RouteSpec<P extends z.ZodType, Q extends z.ZodType, B extends z
   handler: (
     input: { params: z.infer<P>; query: z.infer<Q>; body: z.infer<B>; req: Request; res: Response },
   ) => Promise<unknown> | unknown;
-  /** Status of a successful answer (default 200). */
+  /** Status of a successful answer (default 200; a handler may set `res.locals.status`). */
   status?: number;
   middleware?: RequestHandler[];
 }
@@ -135,7 +135,7 @@ export class Api {
       const body = parse(spec.body, req.body, 'body');
       const result = await spec.handler({ params, query, body, req, res });
       if (res.headersSent) return;
-      res.status(spec.status ?? 200);
+      res.status((res.locals.status as number | undefined) ?? spec.status ?? 200);
       if (result === undefined) res.end();
       else res.json(result);
     };

@@ -36,6 +36,7 @@ const schema = z
     JWT_AUDIENCE: z.string().optional(),
     JWT_JWKS_URL: z.string().url().optional(),
     RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+    TASK_WRITES_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(10_000),
     BODY_LIMIT: z.string().default('256kb'),
     MIGRATE_ON_START: bool.default(true),
     PORTAL_OPERATOR_AGENCY: z.string().default('VPCP'),
@@ -77,6 +78,8 @@ export interface Config {
   mailGiveUpAfterHours: number;
   jwt: { secret?: string; issuer?: string; audience?: string; jwksUrl?: string };
   rateLimitPerMinute: number;
+  /** How long a task action's answer waits for its row and audit event before it answers 202. */
+  taskWritesWaitMs: number;
   bodyLimit: string;
   migrateOnStart: boolean;
   operatorAgencyId: string;
@@ -143,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailGiveUpAfterHours: e.MAIL_GIVE_UP_AFTER_HOURS,
     jwt: { secret: jwtSecret, issuer: e.JWT_ISSUER, audience: e.JWT_AUDIENCE, jwksUrl: e.JWT_JWKS_URL },
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    taskWritesWaitMs: e.TASK_WRITES_WAIT_MS,
     bodyLimit: e.BODY_LIMIT,
     migrateOnStart: e.MIGRATE_ON_START,
     operatorAgencyId: e.PORTAL_OPERATOR_AGENCY,

@@ -76,6 +76,7 @@ export async function createRuntime(
       logger,
       bodyLimit: config.bodyLimit,
       rateLimitPerMinute: config.rateLimitPerMinute,
+      taskWritesWaitMs: config.taskWritesWaitMs,
       publicUrl: config.publicUrl,
       operatorAgencyId: config.operatorAgencyId,
       publicLookupPerMinute: config.publicLookupPerMinute,

@@ -1,5 +1,5 @@
 /** The officer inbox: list, view, claim, unclaim, complete, reassign, bulk. */
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import { rulesToAST } from '@casl/ability/extra';
 import { caslBranches } from '../../db/casl-sql';
 import type { TaskRow } from '../../db/task-store';
@@ -57,9 +57,16 @@ export function taskJson(r: TaskRow, nowMs = Date.now()) {
   };
 }
 
-function actionJson(r: TaskActionResult) {
+/** 200 once the action's task row and audit event are written; 202 if it is recorded but they are not yet. */
+function actionJson(r: TaskActionResult, res: Response) {
+  if (!r.applied) res.locals.status = 202;
   return { task: taskJson(r.task), case: r.case };
 }
+
+const ACCEPTED = {
+  description: 'Recorded by the case, but its task row and audit event were not written within TASK_WRITES_WAIT_MS (workers down or behind): the inbox and the audit log show it once they are',
+  schema: TaskActionResultSchema,
+};
 
 function encodeCursor(r: TaskRow): string {
   return Buffer.from(JSON.stringify([r.due_at ? r.due_at.toISOString() : null, r.id])).toString('base64url');
@@ -140,8 +147,8 @@ export function taskRouter(api: Api, deps: { tasks: TaskService }): Router {
       tags: ['tasks'],
       auth: true,
       params: idParam,
-      responses: { 200: { description: 'New state', schema: TaskActionResultSchema }, 404: { description: 'Not found' }, 409: { description: 'Not allowed in this state' } },
-      handler: async ({ params, req }) => actionJson(await deps.tasks.act(req, params.id, action, {})),
+      responses: { 200: { description: 'New state', schema: TaskActionResultSchema }, 202: ACCEPTED, 404: { description: 'Not found' }, 409: { description: 'Not allowed in this state' } },
+      handler: async ({ params, req, res }) => actionJson(await deps.tasks.act(req, params.id, action, {}), res),
     });
   }
 
@@ -153,8 +160,8 @@ export function taskRouter(api: Api, deps: { tasks: TaskService }): Router {
     auth: true,
     params: idParam,
     body: z.object({ outcome: z.string().min(1).max(80), payload: z.record(z.string(), z.unknown()).optional() }),
-    responses: { 200: { description: 'New state', schema: TaskActionResultSchema }, 404: { description: 'Not found' }, 409: { description: 'Not allowed in this state' } },
-    handler: async ({ params, body, req }) => actionJson(await deps.tasks.act(req, params.id, 'complete', body)),
+    responses: { 200: { description: 'New state', schema: TaskActionResultSchema }, 202: ACCEPTED, 404: { description: 'Not found' }, 409: { description: 'Not allowed in this state' } },
+    handler: async ({ params, body, req, res }) => actionJson(await deps.tasks.act(req, params.id, 'complete', body), res),
   });
 
   api.route(router, {
@@ -165,8 +172,8 @@ export function taskRouter(api: Api, deps: { tasks: TaskService }): Router {
     auth: true,
     params: idParam,
     body: z.object({ assignee: z.string().min(1).max(200).nullable() }),
-    responses: { 200: { description: 'New state', schema: TaskActionResultSchema }, 404: { description: 'Not found' } },
-    handler: async ({ params, body, req }) => actionJson(await deps.tasks.act(req, params.id, 'reassign', body)),
+    responses: { 200: { description: 'New state', schema: TaskActionResultSchema }, 202: ACCEPTED, 404: { description: 'Not found' } },
+    handler: async ({ params, body, req, res }) => actionJson(await deps.tasks.act(req, params.id, 'reassign', body), res),
   });
 
   api.route(router, {
@@ -188,7 +195,7 @@ export function taskRouter(api: Api, deps: { tasks: TaskService }): Router {
       for (const taskId of [...new Set(body.taskIds)]) {
         try {
           const r = await deps.tasks.act(req, taskId, body.action, { assignee: body.assignee ?? null });
-          results.push({ taskId, status: 200, task: taskJson(r.task) });
+          results.push({ taskId, status: r.applied ? 200 : 202, task: taskJson(r.task) });
         } catch (err) {
           if (err instanceof HttpError) results.push({ taskId, status: err.status, problem: { title: err.title, detail: err.message } });
           else if ((err as { name?: string }).name === 'ForbiddenError') results.push({ taskId, status: 403, problem: { title: 'Forbidden', detail: (err as Error).message } });

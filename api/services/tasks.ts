@@ -26,9 +26,11 @@ export type TaskAction = 'claim' | 'unclaim' | 'complete' | 'reassign';
 export interface TaskActionResult {
   task: TaskRow;
   case: CaseView;
+  /** False when the action is recorded but its task row and audit event were not yet written (answer 202). */
+  applied: boolean;
 }
 
-export function taskService(deps: { db: Db; temporal: Client }) {
+export function taskService(deps: { db: Db; temporal: Client; writesWaitMs: number }) {
   const tasks = taskStore(deps.db);
   const audit = auditStore(deps.db);
 
@@ -42,19 +44,21 @@ export function taskService(deps: { db: Db; temporal: Client }) {
    * A task action is answered by the case once Temporal has recorded it with its writes scheduled
    * (`task-action-answers-on-record`); the officer is answered once those writes are applied, so
    * the inbox and the audit log already show the action. Polls the task row and the audit events
-   * (2 ms apart for the first 100 ms); past 10 s — the workers are down or behind — the action
-   * stands (it is recorded and its writes will be applied) and the row is answered as it is.
+   * (2 ms apart for the first 100 ms); past WRITES_WAIT_MS — the workers are down or behind — the
+   * action stands (it is recorded and its writes will be applied): the row is answered as it is,
+   * with `applied: false` (202 Accepted).
    */
-  async function writesApplied(req: Request, id: string, auditKeys: string[], settled: (t: TaskRow) => boolean): Promise<TaskRow> {
+  async function writesApplied(req: Request, id: string, auditKeys: string[], settled: (t: TaskRow) => boolean): Promise<{ task: TaskRow; applied: boolean }> {
     const started = Date.now();
     for (let wait = 2; ; wait = Date.now() - started < 100 ? 2 : Math.min(wait * 1.5, 50)) {
       const row = await deps.db<TaskRow & { audited: number }>('tasks')
         .where({ id })
         .first('*', deps.db.raw('(select count(*)::int from audit_events a where a.dedupe_key = any(?)) as audited', [auditKeys]));
       const { audited, ...task } = row!;
-      if ((audited >= auditKeys.length && settled(task)) || Date.now() - started > 10_000) {
-        if (Date.now() - started > 10_000) req.log.warn({ taskId: id, auditKeys }, 'task action answered before its writes were applied');
-        return task;
+      if (audited >= auditKeys.length && settled(task)) return { task, applied: true };
+      if (Date.now() - started > deps.writesWaitMs) {
+        req.log.warn({ taskId: id, auditKeys }, 'task action answered before its writes were applied');
+        return { task, applied: false };
       }
       await new Promise((r) => setTimeout(r, wait));
     }
@@ -98,8 +102,8 @@ export function taskService(deps: { db: Db; temporal: Client }) {
       const { pendingWrites, ...caseView } = view;
       const settled = (t: TaskRow): boolean =>
         action === 'complete' ? t.status === 'done' : t.assignee === (action === 'claim' ? req.user!.sub : action === 'unclaim' ? null : (input.assignee ?? null));
-      const task = pendingWrites ? await writesApplied(req, id, pendingWrites.auditKeys, settled) : (await tasks.get(id))!;
-      return { task, case: caseView };
+      if (!pendingWrites) return { task: (await tasks.get(id))!, case: caseView, applied: true };
+      return { ...(await writesApplied(req, id, pendingWrites.auditKeys, settled)), case: caseView };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new ConflictError('The case is closed.');
       const refusal = refusalOf(err);

@@ -17,7 +17,7 @@ export interface ApiContext {
   close(): Promise<void>;
 }
 
-export async function apiContext(opts: { rateLimitPerMinute?: number; bodyLimit?: string; taskQueue?: string } = {}): Promise<ApiContext> {
+export async function apiContext(opts: { rateLimitPerMinute?: number; bodyLimit?: string; taskQueue?: string; taskWritesWaitMs?: number } = {}): Promise<ApiContext> {
   const db = createDb(system.databaseUrl(), { poolMax: 5 });
   const connection = await Connection.connect({ address: system.temporalAddress() });
   const client = new Client({ connection });
@@ -29,6 +29,7 @@ export async function apiContext(opts: { rateLimitPerMinute?: number; bodyLimit?
     logger: createLogger(process.env.TEST_LOG_LEVEL ?? 'silent'),
     bodyLimit: opts.bodyLimit,
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 100_000,
+    taskWritesWaitMs: opts.taskWritesWaitMs,
   });
   return {
     app,
