@@ -124,13 +124,24 @@ export function historyRouter(api: Api, deps: { db: Db; temporal: Client }): Rou
     params,
     responses: { 200: { description: 'Timeline', schema: z.object({ caseType: z.string(), caseId: z.string(), entries: z.array(EntrySchema) }) }, 404: { description: 'Not found' } },
     handler: async ({ params: p, req }) => {
-      const events = await caseEvents(req, p.type, p.id);
-      const entries: Entry[] = events.map(auditEntry);
-      const runs = new Map<string, string>();
-      for (const e of events) if (e.run_id !== 'api') runs.set(`${e.workflow_id} ${e.run_id}`, e.run_id);
-      for (const key of runs.keys()) {
+      // One small query answers who may see the case and which runs it had; then the audit rows and
+      // every run's Temporal history are fetched at the same time.
+      const { rows } = await deps.db.raw<{ rows: Array<{ agency_id: string | null; events: number; runs: string[] }> }>(
+        `select (select agency_id from audit_events where case_type = ? and case_id = ? order by id limit 1) as agency_id,
+                (select count(*)::int from audit_events where case_type = ? and case_id = ?) as events,
+                array(select workflow_id || ' ' || run_id from audit_events where case_type = ? and case_id = ? and run_id <> 'api'
+                      group by workflow_id, run_id order by min(id)) as runs`,
+        [p.type, p.id, p.type, p.id, p.type, p.id],
+      );
+      const head = rows[0]!;
+      if (!head.events || !req.ability.can('read', asSubject('History', { agency_id: head.agency_id }))) throw new NotFoundError(`No ${p.type} case ${p.id}.`);
+      const fetchRun = async (key: string) => {
         const [workflowId, runId] = key.split(' ') as [string, string];
-        const history = await deps.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
+        return { workflowId, runId, history: await deps.temporal.workflow.getHandle(workflowId, runId).fetchHistory() };
+      };
+      const [events, histories] = await Promise.all([audit.forCase(p.type, p.id), Promise.all(head.runs.map(fetchRun))]);
+      const entries: Entry[] = events.map(auditEntry);
+      for (const { workflowId, runId, history } of histories) {
         const names = new Map<string, string>();
         for (const ev of history.events ?? []) {
           const entry = temporalEntry(ev, names);
