@@ -79,7 +79,6 @@ export async function appendIn(trx: Knex.Transaction, e: AuditEventInput): Promi
   );
   const found = rows[0]!;
   if (found.id !== null) return { id: String(found.id), hash: found.hash!, duplicate: true };
-  const last = { hash: found.last_hash };
   const row = {
     dedupe_key: e.dedupeKey,
     case_type: e.caseType,
@@ -93,7 +92,7 @@ export async function appendIn(trx: Knex.Transaction, e: AuditEventInput): Promi
     before: e.before ?? null,
     after: e.after ?? null,
     at: new Date(e.at),
-    prev_hash: last?.hash ?? null,
+    prev_hash: found.last_hash,
   };
   const hash = eventHash(row.prev_hash, row);
   const [inserted] = await trx('audit_events')

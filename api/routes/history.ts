@@ -108,11 +108,21 @@ export function historyRouter(api: Api, deps: { db: Db; temporal: Client }): Rou
   const audit = auditStore(deps.db);
   const params = z.object({ type: z.string().regex(/^[a-z]+$/).max(40), id: z.string().min(1).max(200) });
 
-  async function caseEvents(req: Request, type: string, id: string): Promise<AuditRow[]> {
-    const events = await audit.forCase(type, id);
-    const agencyId = events[0]?.agency_id;
-    if (!events.length || !req.ability.can('read', asSubject('History', { agency_id: agencyId }))) throw new NotFoundError(`No ${type} case ${id}.`);
-    return events;
+  /**
+   * The case if the caller may see it (404 otherwise, as for a case that does not exist): one small
+   * query for the agency of its first audit event, its event count and the runs it had, in order.
+   */
+  async function visibleCase(req: Request, type: string, id: string): Promise<{ runs: string[] }> {
+    const { rows } = await deps.db.raw<{ rows: Array<{ agency_id: string | null; events: number; runs: string[] }> }>(
+      `select (select agency_id from audit_events where case_type = ? and case_id = ? order by id limit 1) as agency_id,
+              (select count(*)::int from audit_events where case_type = ? and case_id = ?) as events,
+              array(select workflow_id || ' ' || run_id from audit_events where case_type = ? and case_id = ? and run_id <> 'api'
+                    group by workflow_id, run_id order by min(id)) as runs`,
+      [type, id, type, id, type, id],
+    );
+    const head = rows[0]!;
+    if (!head.events || !req.ability.can('read', asSubject('History', { agency_id: head.agency_id }))) throw new NotFoundError(`No ${type} case ${id}.`);
+    return head;
   }
 
   api.route(router, {
@@ -124,17 +134,9 @@ export function historyRouter(api: Api, deps: { db: Db; temporal: Client }): Rou
     params,
     responses: { 200: { description: 'Timeline', schema: z.object({ caseType: z.string(), caseId: z.string(), entries: z.array(EntrySchema) }) }, 404: { description: 'Not found' } },
     handler: async ({ params: p, req }) => {
-      // One small query answers who may see the case and which runs it had; then the audit rows and
-      // every run's Temporal history are fetched at the same time.
-      const { rows } = await deps.db.raw<{ rows: Array<{ agency_id: string | null; events: number; runs: string[] }> }>(
-        `select (select agency_id from audit_events where case_type = ? and case_id = ? order by id limit 1) as agency_id,
-                (select count(*)::int from audit_events where case_type = ? and case_id = ?) as events,
-                array(select workflow_id || ' ' || run_id from audit_events where case_type = ? and case_id = ? and run_id <> 'api'
-                      group by workflow_id, run_id order by min(id)) as runs`,
-        [p.type, p.id, p.type, p.id, p.type, p.id],
-      );
-      const head = rows[0]!;
-      if (!head.events || !req.ability.can('read', asSubject('History', { agency_id: head.agency_id }))) throw new NotFoundError(`No ${p.type} case ${p.id}.`);
+      // Who may see it and which runs it had first; then the audit rows and every run's Temporal
+      // history at the same time.
+      const head = await visibleCase(req, p.type, p.id);
       const fetchRun = async (key: string) => {
         const [workflowId, runId] = key.split(' ') as [string, string];
         return { workflowId, runId, history: await deps.temporal.workflow.getHandle(workflowId, runId).fetchHistory() };
@@ -163,7 +165,7 @@ export function historyRouter(api: Api, deps: { db: Db; temporal: Client }): Rou
     params,
     responses: { 200: { description: 'Result', schema: z.object({ ok: z.boolean(), events: z.number(), brokenAt: z.string().optional(), reason: z.string().optional() }) } },
     handler: async ({ params: p, req }) => {
-      await caseEvents(req, p.type, p.id);
+      await visibleCase(req, p.type, p.id);
       return audit.verify(p.type, p.id);
     },
   });

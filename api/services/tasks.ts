@@ -41,21 +41,22 @@ export function taskService(deps: { db: Db; temporal: Client; writesWaitMs: numb
   }
 
   /**
-   * A task action is answered by the case once Temporal has recorded it with its writes scheduled
-   * (`task-action-answers-on-record`); the officer is answered once those writes are applied, so
-   * the inbox and the audit log already show the action. Polls the task row and the audit events
-   * (2 ms apart for the first 100 ms); past WRITES_WAIT_MS — the workers are down or behind — the
-   * action stands (it is recorded and its writes will be applied): the row is answered as it is,
-   * with `applied: false` (202 Accepted).
+   * A task action is answered by the case once Temporal has recorded it with its write scheduled
+   * (`task-action-answers-on-record`); the officer is answered once that write is applied, so the
+   * inbox and the audit log already show the action. The task row and the audit event are written
+   * in one transaction (`recordTaskAction`), so the event's presence proves both. Polls 2 ms apart
+   * for the first 100 ms; past `writesWaitMs` — the workers are down or behind — the action stands
+   * (it is recorded and its write will be applied): the row is answered as it is, with
+   * `applied: false` (202 Accepted).
    */
-  async function writesApplied(req: Request, id: string, auditKeys: string[], settled: (t: TaskRow) => boolean): Promise<{ task: TaskRow; applied: boolean }> {
+  async function writesApplied(req: Request, id: string, auditKeys: string[]): Promise<{ task: TaskRow; applied: boolean }> {
     const started = Date.now();
     for (let wait = 2; ; wait = Date.now() - started < 100 ? 2 : Math.min(wait * 1.5, 50)) {
       const row = await deps.db<TaskRow & { audited: number }>('tasks')
         .where({ id })
         .first('*', deps.db.raw('(select count(*)::int from audit_events a where a.dedupe_key = any(?)) as audited', [auditKeys]));
       const { audited, ...task } = row!;
-      if (audited >= auditKeys.length && settled(task)) return { task, applied: true };
+      if (audited >= auditKeys.length) return { task, applied: true };
       if (Date.now() - started > deps.writesWaitMs) {
         req.log.warn({ taskId: id, auditKeys }, 'task action answered before its writes were applied');
         return { task, applied: false };
@@ -100,10 +101,8 @@ export function taskService(deps: { db: Db; temporal: Client; writesWaitMs: numb
           break;
       }
       const { pendingWrites, ...caseView } = view;
-      const settled = (t: TaskRow): boolean =>
-        action === 'complete' ? t.status === 'done' : t.assignee === (action === 'claim' ? req.user!.sub : action === 'unclaim' ? null : (input.assignee ?? null));
       if (!pendingWrites) return { task: (await tasks.get(id))!, case: caseView, applied: true };
-      return { ...(await writesApplied(req, id, pendingWrites.auditKeys, settled)), case: caseView };
+      return { ...(await writesApplied(req, id, pendingWrites.auditKeys)), case: caseView };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) throw new ConflictError('The case is closed.');
       const refusal = refusalOf(err);

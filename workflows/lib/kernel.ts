@@ -91,9 +91,9 @@ export function caseDb(): typeof io {
   return updateUnrecorded ? recordedIo : local;
 }
 
-/** See `CaseKernel.record`. */
 type AuditEventInput = Parameters<Activities['appendAudit']>[0];
 
+/** See `CaseKernel.record`. */
 function answersOnRecord(): boolean {
   return patched('task-action-answers-on-record');
 }
@@ -420,8 +420,7 @@ export class CaseKernel {
    * the event before it answers the officer, so the inbox and the audit log read as before.
    */
   private record(task: TaskActionWrite, audit: AuditEventInput): TaskActionView {
-    const recorded = this.auditChain.then(() => caseDb().recordTaskAction({ task, audit }));
-    this.auditChain = recorded.catch(() => undefined);
+    const recorded = this.chained(() => caseDb().recordTaskAction({ task, audit }));
     // It retries until it succeeds (RETRY_IO); only a non-retryable ValidationError ends it, a bug
     // the workflow log and the API's wait both report.
     void recorded.catch((err: unknown) => log.error('task action write failed', { taskId: task.taskId, error: String(err) }));
@@ -436,9 +435,14 @@ export class CaseKernel {
    */
   audit(action: string, actor: { sub: string; role: Role | 'system' }, before: Record<string, unknown> | null, after: Record<string, unknown> | null): Promise<void> {
     const event = this.auditEvent(action, actor, before, after);
-    const appended = this.auditChain.then(() => caseDb().appendAudit(event));
-    this.auditChain = appended.catch(() => undefined);
-    return appended;
+    return this.chained(() => caseDb().appendAudit(event));
+  }
+
+  /** Runs `write` after every audit write issued before it; later ones wait for it in turn. */
+  private chained(write: () => Promise<void>): Promise<void> {
+    const done = this.auditChain.then(write);
+    this.auditChain = done.catch(() => undefined);
+    return done;
   }
 
   /** The next audit event of this case (its dedupe key numbers it). */
