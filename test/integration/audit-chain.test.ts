@@ -7,8 +7,7 @@
 import { createActivities } from '../../activities';
 import { createMailer, type Mailer } from '../../activities/mailer';
 import { auditStore, type AuditEventInput } from '../../db/audit-store';
-import type { Db } from '../../db/knex';
-import { createDb } from '../../db/knex';
+import { createDb, type Db } from '../../db/knex';
 import { system, uniqueId } from '../helpers/system';
 
 describe('audit chain (real PostgreSQL)', () => {
@@ -37,6 +36,10 @@ describe('audit chain (real PostgreSQL)', () => {
     at: new Date(Date.UTC(2026, 11, 2, 8, 0, n)).toISOString(),
   });
 
+  /** An open task row as the case's openTask activity leaves it. */
+  const openTaskRow = (caseId: string, taskId: string, at: Date) =>
+    db('tasks').insert({ id: taskId, case_type: 'chain', case_id: caseId, workflow_id: caseId, step: 'review', title: 'Thẩm định', agency_id: 'H99.20', candidate_role: 'officer', status: 'open', priority: 0, outcomes: ['approve'], created_at: at, updated_at: at });
+
   it('racing appends of two cases, each key three times: one event per key, both chains verify', async () => {
     const audit = auditStore(db);
     const cases = [uniqueId('CHAIN'), uniqueId('CHAIN')];
@@ -62,7 +65,7 @@ describe('audit chain (real PostgreSQL)', () => {
     const caseId = uniqueId('CHAIN');
     const taskId = `${caseId}:review:1`;
     const at = new Date(Date.UTC(2026, 11, 2, 8, 0, 0));
-    await db('tasks').insert({ id: taskId, case_type: 'chain', case_id: caseId, workflow_id: caseId, step: 'review', title: 'Thẩm định', agency_id: 'H99.20', candidate_role: 'officer', status: 'open', priority: 0, outcomes: ['approve'], created_at: at, updated_at: at });
+    await openTaskRow(caseId, taskId, at);
     const activities = createActivities({ db, mailer, publicUrl: 'http://localhost:3000' });
     const claim = { task: { kind: 'assign' as const, taskId, assignee: 'officer-stp-01', atMs: at.getTime() + 1_000 }, audit: event(caseId, 1) };
     const decide = { task: { kind: 'finish' as const, taskId, status: 'done' as const, outcome: 'approve', completedBy: 'officer-stp-01', atMs: at.getTime() + 2_000 }, audit: event(caseId, 2) };
@@ -79,7 +82,7 @@ describe('audit chain (real PostgreSQL)', () => {
     const caseId = uniqueId('CHAIN');
     const taskId = `${caseId}:review:1`;
     const at = Date.UTC(2026, 11, 2, 8, 0, 0);
-    await db('tasks').insert({ id: taskId, case_type: 'chain', case_id: caseId, workflow_id: caseId, step: 'review', title: 'Thẩm định', agency_id: 'H99.20', candidate_role: 'officer', status: 'open', priority: 0, outcomes: ['approve'], created_at: new Date(at), updated_at: new Date(at) });
+    await openTaskRow(caseId, taskId, new Date(at));
     const activities = createActivities({ db, mailer, publicUrl: 'http://localhost:3000' });
     await activities.recordTaskAction({ task: { kind: 'assign', taskId, assignee: 'officer-stp-02', atMs: at + 2_000 }, audit: event(caseId, 2) });
     await activities.recordTaskAction({ task: { kind: 'assign', taskId, assignee: 'officer-stp-01', atMs: at + 1_000 }, audit: event(caseId, 1) });
